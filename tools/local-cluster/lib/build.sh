@@ -1,0 +1,170 @@
+# Builds the pinned upstream binaries from the Go module proxy, cached by
+# component version + Go version + a hash of the build flags, so a warm `up` compiles nothing.
+# shellcheck shell=bash
+
+K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+# Upstream's release tags (hack/lib/golang.sh); CGO off gives static binaries like upstream's.
+K8S_TAGS="selinux,notest,grpcnotrace"
+
+go_version() { go env GOVERSION; }
+
+k8s_ldflags() {
+  local v="$K8S_VERSION" major minor p
+  major="${v#v}"; major="${major%%.*}"
+  minor="${v#v*.}"; minor="${minor%%.*}"
+  # Both packages carry the version: the server reports component-base's, kubectl its client-go one.
+  for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    printf -- "-X '%s.gitVersion=%s' -X '%s.gitMajor=%s' -X '%s.gitMinor=%s' -X '%s.gitTreeState=clean' -X '%s.buildDate=1970-01-01T00:00:00Z' " \
+      "$p" "$v" "$p" "$major" "$p" "$minor" "$p" "$p"
+  done
+  printf -- "-s -w"
+}
+
+# Cache directories. The flags hash covers everything that changes the bytes produced.
+k8s_dir() { echo "$NX_K8S_CACHE/k8s/$K8S_VERSION-$(go_version)-$(short_hash "cgo0 $K8S_TAGS $(k8s_ldflags) ${K8S_COMPONENTS[*]}")"; }
+etcd_dir() { echo "$NX_K8S_CACHE/k8s/etcd-$ETCD_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/etcd/main.go")")"; }
+coredns_dir() { echo "$NX_K8S_CACHE/k8s/coredns-$COREDNS_VERSION-$(go_version)-$(short_hash "cgo0 -s -w")"; }
+pause_dir() { echo "$NX_K8S_CACHE/k8s/pause-$PAUSE_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/pause/main.go")")"; }
+
+# The cached directories of a warm machine, without calling go (warm `up` must not need Go's latency
+# more than once; `go env` costs ~20 ms).
+resolve_bin_dirs() {
+  K8S_BIN="$(k8s_dir)"; ETCD_BIN="$(etcd_dir)"; COREDNS_BIN="$(coredns_dir)"; PAUSE_BIN="$(pause_dir)"
+}
+
+binaries_cached() {
+  local c
+  for c in "${K8S_COMPONENTS[@]}"; do [ -x "$K8S_BIN/$c" ] || return 1; done
+  [ -x "$ETCD_BIN/etcd" ] && [ -x "$COREDNS_BIN/coredns" ] && [ -x "$PAUSE_BIN/pause" ]
+}
+
+# progress LABEL TEXT: one line per update; rewritten in place on a terminal.
+progress() {
+  if [ -t 2 ]; then printf '\r\033[K    %s: %s' "$1" "$2" >&2; else printf '    %s: %s\n' "$1" "$2" >&2; fi
+}
+progress_done() { [ -t 2 ] && printf '\n' >&2; return 0; }
+
+# go_build_with_progress LABEL WORKDIR OUTDIR LDFLAGS TAGS PKG...
+# Phase 1 resolves and downloads modules (counted in the module cache), phase 2 compiles
+# (`go build -v` lines against the package total from `go list -deps`).
+go_build_with_progress() {
+  local label="$1" work="$2" out="$3" ldflags="$4" tags="$5"; shift 5
+  local log="$LOGS/build-$label.log" start listing pid total n last every
+  start="$(now)"
+  every=$([ -t 2 ] && echo 2 || echo 20)
+  mkdir -p "$LOGS"
+  : >"$log"
+  listing="$work/.deps"
+  local modcache; modcache="$(go env GOMODCACHE)"
+  local zips_before; zips_before="$(find "$modcache/cache/download" -name '*.zip' 2>/dev/null | wc -l)"
+  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go list -tags "$tags" -deps "$@" >"$listing" 2>>"$log") &
+  pid=$!
+  local tick=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1; tick=$((tick + 1)); [ $((tick % every)) -eq 0 ] || continue
+    n=$(( $(find "$modcache/cache/download" -name '*.zip' 2>/dev/null | wc -l) - zips_before ))
+    progress "$label" "resolving modules: $n downloaded ($(elapsed "$start") s)"
+  done
+  wait "$pid" || { progress_done; tail -n 20 "$log" >&2; die "$label: resolving its Go modules failed (log: $log)" "check the Go proxy is reachable (go env GOPROXY) and retry"; }
+  total=$(wc -l <"$listing")
+  n=$(( $(find "$modcache/cache/download" -name '*.zip' 2>/dev/null | wc -l) - zips_before ))
+  progress "$label" "modules ready ($n downloaded, $total packages to build, $(elapsed "$start") s)"
+  progress_done
+
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  local base; base=$(wc -l <"$log")
+  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -v -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out.tmp/" "$@" 2>>"$log") &
+  pid=$!
+  tick=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1; tick=$((tick + 1)); [ $((tick % every)) -eq 0 ] || continue
+    n=$(tail -n +"$((base + 1))" "$log" | grep -vc '^go: ' || true)
+    last=$(tail -n 1 "$log")
+    progress "$label" "compiling $n/$total packages ($(elapsed "$start") s) ${last:0:60}"
+  done
+  wait "$pid" || { progress_done; tail -n 20 "$log" >&2; rm -rf "$out.tmp"; die "$label: go build failed (log: $log)" "read the log; if it is a Go version problem set GOTOOLCHAIN or install the Go version in the module's go.mod"; }
+  progress_done
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  info "$label: built in $(elapsed "$start") s -> $out"
+}
+
+# The wrapper module for k8s.io/kubernetes: it cannot be built directly because it replaces
+# its staging modules with ./staging paths; here each is replaced by its published v0.Y.Z.
+k8s_wrapper() {
+  local work="$NX_K8S_CACHE/k8s/src-$K8S_VERSION" gomod staging_v="v0${K8S_VERSION#v1}"
+  mkdir -p "$work"
+  [ -f "$work/go.mod" ] && [ -f "$work/go.sum" ] && grep -q "k8s.io/kubernetes $K8S_VERSION" "$work/go.mod" && { echo "$work"; return; }
+  gomod="$(cd "$work" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [ -f "$gomod" ] || die "could not download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy" "check the network and 'go env GOPROXY'"
+  {
+    echo "module nx-k8s.local/k8s-build"
+    echo
+    grep -E '^(go|godebug) ' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\t\1 => \1 '"$staging_v"'#p' "$gomod"
+    echo ")"
+  } >"$work/go.mod"
+  : >"$work/go.sum"
+  echo "$work"
+}
+
+build_k8s() {
+  local out work pkgs=() c
+  out="$(k8s_dir)"
+  for c in "${K8S_COMPONENTS[@]}"; do [ -x "$out/$c" ] || { pkgs=(); break; }; pkgs+=("$c"); done
+  [ ${#pkgs[@]} -eq ${#K8S_COMPONENTS[@]} ] && return 0
+  step "building Kubernetes $K8S_VERSION (${K8S_COMPONENTS[*]}) with $(go_version): one go build, about 15-25 min cold on 2 cores"
+  work="$(k8s_wrapper)"
+  pkgs=()
+  for c in "${K8S_COMPONENTS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  go_build_with_progress kubernetes "$work" "$out" "$(k8s_ldflags)" "$K8S_TAGS" "${pkgs[@]}"
+}
+
+build_etcd() {
+  local out work="$NX_K8S_CACHE/k8s/src-etcd-$ETCD_VERSION"
+  out="$(etcd_dir)"
+  [ -x "$out/etcd" ] && return 0
+  step "building etcd $ETCD_VERSION"
+  mkdir -p "$work"
+  cp "$LC_ROOT/src/etcd/main.go" "$work/main.go"
+  printf 'module nx-k8s.local/etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ETCD_VERSION" >"$work/go.mod"
+  : >"$work/go.sum"
+  go_build_with_progress etcd "$work" "$out" "-s -w" "" .
+}
+
+build_coredns() {
+  local out work="$NX_K8S_CACHE/k8s/src-coredns-$COREDNS_VERSION"
+  out="$(coredns_dir)"
+  [ -x "$out/coredns" ] && return 0
+  step "building CoreDNS $COREDNS_VERSION"
+  mkdir -p "$work"
+  printf 'module nx-k8s.local/coredns\n\ngo 1.24\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$work/go.mod"
+  : >"$work/go.sum"
+  go_build_with_progress coredns "$work" "$out" "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" "" github.com/coredns/coredns
+}
+
+build_pause() {
+  local out
+  out="$(pause_dir)"
+  [ -x "$out/pause" ] && return 0
+  step "building the pause program"
+  go_build_with_progress pause "$LC_ROOT/src/pause" "$out" "-s -w" "" .
+}
+
+# build: everything `up` needs; exposes kubectl under $NX_K8S_BIN for the other tools.
+build_all() {
+  need_go "the cluster's binaries"
+  resolve_bin_dirs
+  if ! binaries_cached; then
+    local start; start="$(now)"
+    build_k8s
+    build_etcd
+    build_coredns
+    build_pause
+    info "all binaries built in $(elapsed "$start") s"
+  fi
+  link_bin kubectl "$K8S_BIN/kubectl"
+}

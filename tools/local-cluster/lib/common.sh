@@ -1,0 +1,111 @@
+# Paths, pinned versions and helpers shared by every lib/*.sh. Sourced, never run.
+# shellcheck shell=bash
+
+. "$LC_ROOT/../setup/lib.sh"
+
+# Pinned versions: each one is part of its cache key, so bumping one rebuilds only that piece.
+K8S_VERSION="${NX_K8S_CLUSTER_K8S_VERSION:-v1.34.4}"
+ETCD_VERSION="v3.6.5"        # kubeadm's default etcd for Kubernetes 1.34
+COREDNS_VERSION="v1.12.1"    # kubeadm's default CoreDNS for Kubernetes 1.34
+PAUSE_VERSION="3.10.1"       # kubeadm's pause version for Kubernetes 1.34
+
+CONTEXT_NAME="nx-k8s-local"
+CLUSTER_NAME="nx-k8s-local"
+NODE_NAME="nx-k8s-local"
+APISERVER_PORT="${NX_K8S_CLUSTER_APISERVER_PORT:-6443}"
+SERVICE_CIDR="10.96.0.0/16"
+KUBERNETES_SVC_IP="10.96.0.1"
+DNS_SVC_IP="10.96.0.10"
+POD_CIDR="10.244.0.0/24"
+CLUSTER_DOMAIN="cluster.local"
+BRIDGE="nxk8s0"
+
+STATE="${NX_K8S_CLUSTER_STATE:-/var/lib/nx-k8s-cluster}"
+RUN="/run/nx-k8s-cluster"
+LOGS="$NX_K8S_LOGS/cluster"
+PIDS="$STATE/pids"
+CERTS="$STATE/pki"
+KUBECONFIG_FILE="$STATE/kubeconfig"
+CLUSTER_JSON="$STATE/cluster.json"
+CONTAINERD_SOCK="$RUN/containerd.sock"
+KUBELET_DIR="$STATE/kubelet"     # kubelet --root-dir: pod volumes are mounted under it
+CNI_CONF_DIR="$STATE/cni/net.d"
+CNI_BIN_DIR="/usr/lib/cni"
+
+# Errors: one line, what is wrong and how to fix it.
+die() { printf 'local-cluster: %s; %s\n' "$1" "$2" >&2; exit 1; }
+warn() { printf 'local-cluster: warning: %s\n' "$*" >&2; }
+
+need_cluster_root() {
+  [ "$(id -u)" = 0 ] || die "'$1' must run as root (it starts containerd, the kubelet and iptables rules)" "run: sudo $0 $1"
+}
+
+# tail_log COMPONENT [N]: the last lines of a component's log, indented.
+tail_log() {
+  local f="$LOGS/$1.log"
+  [ -f "$f" ] || return 0
+  printf '    --- last lines of %s ---\n' "$f" >&2
+  tail -n "${2:-15}" "$f" | sed 's/^/    | /' >&2
+}
+
+# A short stable hash of a string (used in cache keys).
+short_hash() { printf '%s' "$1" | sha256sum | cut -c1-10; }
+
+# Seconds since the epoch with decimals, for timings.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- processes this tool starts: one pid file each under $PIDS ----
+
+# Components started by the current `up`, newest last: a failing `up` stops exactly these.
+STARTED=()
+
+pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
+
+# running NAME: the pid file names a live process that is still that component's binary.
+running() {
+  local pid; pid="$(pid_of "$1")"
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] && grep -qa -- "$(cat "$PIDS/$1.bin" 2>/dev/null || echo /nonexistent)" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# start_daemon NAME BINARY ARGS...: detached from this session (setsid), logged to $LOGS/NAME.log.
+start_daemon() {
+  local name="$1"; shift
+  mkdir -p "$PIDS" "$LOGS"
+  printf '\n==== %s: %s\n' "$(date -Is)" "$*" >>"$LOGS/$name.log"
+  # The child writes its own pid before exec, so the pid file is right whether or not setsid forks.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$name.pid" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo "$1" >"$PIDS/$name.bin"
+  STARTED+=("$name")
+  local i; for i in $(seq 1 50); do [ -s "$PIDS/$name.pid" ] && return 0; sleep 0.02; done
+}
+
+# stop_daemon NAME [GRACE_SECONDS]: TERM, then KILL after the grace period.
+stop_daemon() {
+  local name="$1" grace="${2:-10}" pid i
+  if running "$name"; then
+    pid="$(pid_of "$name")"
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 $((grace * 10))); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+    if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+  fi
+  rm -f "$PIDS/$name.pid" "$PIDS/$name.bin"
+}
+
+# wait_for WHAT COMPONENT SECONDS COMMAND...: polls COMMAND; on timeout (or the component dying)
+# shows the component's last log lines and fails.
+wait_for() {
+  local what="$1" comp="$2" secs="$3" i; shift 3
+  for i in $(seq 1 $((secs * 4))); do
+    "$@" >/dev/null 2>&1 && return 0
+    if [ -n "$comp" ] && [ -f "$PIDS/$comp.pid" ] && ! running "$comp"; then
+      tail_log "$comp" 20
+      FAILED_COMPONENT="$comp"
+      die "$comp exited while waiting for $what (log: $LOGS/$comp.log)" "read the log lines above"
+    fi
+    sleep 0.25
+  done
+  [ -n "$comp" ] && tail_log "$comp" 20
+  FAILED_COMPONENT="$comp"
+  die "$what not ready after ${secs} s (log: $LOGS/${comp:-cluster}.log)" "read the log lines above; 'local-cluster status' shows every component"
+}

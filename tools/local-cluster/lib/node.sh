@@ -1,0 +1,99 @@
+# The one node: kubelet on our containerd (cgroupfs, cgroup v1) and kube-proxy (iptables mode).
+# shellcheck shell=bash
+
+KUBELET_CONFIG="$STATE/kubelet-config.yaml"
+POD_LOGS="$STATE/pod-logs"
+
+write_kubelet_config() {
+  cat >"$KUBELET_CONFIG" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+tlsCertFile: $CERTS/kubelet.crt
+tlsPrivateKeyFile: $CERTS/kubelet.key
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: $CERTS/ca.crt }
+authorization: { mode: Webhook }
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+failSwapOn: false
+clusterDomain: $CLUSTER_DOMAIN
+clusterDNS: [$DNS_SVC_IP]
+resolvConf: /etc/resolv.conf
+podCIDR: $POD_CIDR
+podLogsDir: $POD_LOGS
+# A shared CI machine: keep evicting and image GC out of the way of tests.
+evictionHard: { memory.available: "100Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%" }
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+serializeImagePulls: false
+nodeStatusUpdateFrequency: 4s
+syncFrequency: 10s
+fileCheckFrequency: 10s
+EOF
+}
+
+start_kubelet() {
+  running kubelet && return 0
+  mkdir -p "$KUBELET_DIR" "$POD_LOGS"
+  write_kubelet_config
+  start_daemon kubelet "$K8S_BIN/kubelet" \
+    --config "$KUBELET_CONFIG" \
+    --kubeconfig "$STATE/kubeconfigs/kubelet" \
+    --root-dir "$KUBELET_DIR" \
+    --hostname-override "$NODE_NAME" \
+    --node-ip "$NODE_IP" \
+    --v 1
+}
+
+start_kube_proxy() {
+  running kube-proxy && return 0
+  start_daemon kube-proxy "$K8S_BIN/kube-proxy" \
+    --kubeconfig "$STATE/kubeconfigs/kube-proxy" \
+    --hostname-override "$NODE_NAME" \
+    --proxy-mode iptables \
+    --cluster-cidr "$POD_NET" \
+    --bind-address "$NODE_IP" \
+    --metrics-bind-address 127.0.0.1:10249 \
+    --healthz-bind-address 127.0.0.1:10256 \
+    --conntrack-max-per-core 0 \
+    --v 1
+}
+
+node_ready() {
+  [ "$(kubectl_admin get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]
+}
+
+start_node() {
+  info "kubelet (node $NODE_NAME, $NODE_IP), kube-proxy"
+  start_kubelet
+  start_kube_proxy
+  wait_for "node $NODE_NAME Ready" kubelet 90 node_ready
+}
+
+# Pod volumes (tmpfs for tokens, secrets) and netns files are mounts under our dirs.
+unmount_all_under() {
+  local dir m
+  for dir in "$@"; do
+    # Deepest first; lazy as a last resort so a busy mount never blocks `down`.
+    for m in $(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done
+  done
+}
+
+# The kubelet's cgroups (cgroupfs driver): empty directories once the containers are gone.
+remove_pod_cgroups() {
+  local h
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/unified/; do
+    [ -d "$h/kubepods" ] || [ -d "$h/kubepods.slice" ] || continue
+    find "$h/kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+  done
+  return 0
+}

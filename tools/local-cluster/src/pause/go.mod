@@ -1,0 +1,3 @@
+module nx-k8s.local/pause
+
+go 1.24

@@ -1,0 +1,3 @@
+module nx-k8s.local/smoke-app
+
+go 1.24
