@@ -3,8 +3,14 @@
 set -euo pipefail
 cached="${NX_K8S_CACHE:-/var/cache/nx-k8s}/bin/helm"
 if [ -n "${HELM:-}" ]; then
-  exec "$HELM" "$@"
+  helm="$HELM"
 elif [ -x "$cached" ]; then
-  exec "$cached" "$@"
+  helm="$cached"
+else
+  helm=helm
 fi
-exec helm "$@"
+command -v "$helm" >/dev/null || {
+  echo "helm not found ($helm). Fix: run 'bash tools/setup/helm.sh', or set HELM to a helm 3 binary." >&2
+  exit 127
+}
+exec "$helm" "$@"

@@ -52,8 +52,15 @@ export class ChartWorkspace {
     }
   }
 
-  helm(args: string[]): Promise<HelmResult> {
-    return execa(helmBinary(), args, { cwd: this.root, env: this.env, reject: false });
+  async helm(args: string[]): Promise<HelmResult> {
+    const result = await execa(helmBinary(), args, { cwd: this.root, env: this.env, reject: false });
+    // No exit code: helm did not run (missing binary) or was killed; every assertion after would mislead.
+    // The message leaves out the arguments, which may hold secret values.
+    if (typeof result.exitCode !== 'number') {
+      const why = (result as Partial<execa.ExecaError>).originalMessage ?? result.signal ?? 'no exit code';
+      throw new Error(`helm ${args[0]}: ${why}. Fix: run 'bash tools/setup/helm.sh', or set HELM to a helm 3 binary.`);
+    }
+    return result;
   }
 
   async dependencyBuild(): Promise<void> {
