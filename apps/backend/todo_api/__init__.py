@@ -1,0 +1,1 @@
+"""Todo API of the todo app: FastAPI over SQLite or PostgreSQL."""
