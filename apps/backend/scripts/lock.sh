@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" build' EXIT  # build/: setuptools' leftovers from installing .
 "$PYTHON" -m venv "$tmp/venv"
 pip=("$tmp/venv/bin/pip" --disable-pip-version-check -q)
 

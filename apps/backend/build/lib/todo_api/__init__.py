@@ -1,1 +1,0 @@
-"""Todo API of the todo app: FastAPI over SQLite or PostgreSQL."""
