@@ -98,8 +98,8 @@ describe.each(['dev', 'prod'] as const)('helm template with values-%s.yaml', (en
     expect(pod.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
-  it('keeps the backend root filesystem read-only, every written path on a volume', () => {
-    const pod = find(manifests, 'Deployment', 'todo-backend').spec.template.spec;
+  it.each(apps)('Deployment $name keeps the root filesystem read-only, every written path on a volume', (app) => {
+    const pod = find(manifests, 'Deployment', app.name).spec.template.spec;
     expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
     const volumes = pod.volumes.map((v: { name: string }) => v.name).sort();
     expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name).sort()).toEqual(volumes);
