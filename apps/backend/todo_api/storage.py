@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,7 +49,7 @@ class StoreUnavailable(Exception):
         self.reason = reason
 
 
-class SqlStore:
+class SqlStore(ABC):
     """The queries, shared by both dialects. Subclasses open connections and map rows."""
 
     schema: tuple[str, ...] = ()
@@ -100,8 +101,10 @@ class SqlStore:
             self._schema_ready = False
             raise
 
-    def _connect(self) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def _connect(self) -> AbstractContextManager[Any]:
+        """A connection that commits (or rolls back) and closes on exit; driver errors
+        become StoreUnavailable."""
 
     def _sql(self, query: str) -> str:
         return query
