@@ -4,6 +4,9 @@
 # nx-k8s-base/ so they can never be mistaken for the upstream images.
 # Cached twice: the image in Docker, and the root filesystem tarball under $NX_K8S_CACHE so
 # a wiped Docker re-imports in seconds.
+# Stand-ins for THIS machine: they trust the extra CA certificates the host trusts
+# (/usr/local/share/ca-certificates, e.g. a TLS-intercepting proxy in front of the package
+# registries), so npm and pip inside `docker build` reach the registries as the host does.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,10 +20,12 @@ NODE_IMAGE="nx-k8s-base/node:$NODE_VERSION-slim-$DEBIAN_SUITE"
 
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+rootfs_key() { { printf '%s' "$1"; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null; } | sha256sum | cut -c1-12; }
+
 # rootfs NAME PACKAGES: a minbase Debian root filesystem tarball with extra packages.
 rootfs() {
   local name=$1 packages=$2
-  local tarball="$NX_K8S_CACHE/base-images/$name-$DEBIAN_SUITE-$(printf '%s' "$packages" | sha256sum | cut -c1-12).tar"
+  local tarball="$NX_K8S_CACHE/base-images/$name-$DEBIAN_SUITE-$(rootfs_key "$packages").tar"
   if [ ! -f "$tarball" ]; then
     command -v debootstrap >/dev/null || apt_install debootstrap
     need_root "a debootstrap root filesystem"
@@ -31,6 +36,10 @@ rootfs() {
     # What a slim image leaves out: apt lists, caches, docs.
     rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
       "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/* "$dir"/var/log/*
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+      cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/"
+      chroot "$dir" update-ca-certificates >/dev/null 2>&1 || die "update-ca-certificates failed in the $name root filesystem" "check /usr/local/share/ca-certificates/*.crt"
+    fi
     if [ "$name" = node ]; then install_node "$dir"; fi
     mkdir -p "$(dirname "$tarball")"
     tar -C "$dir" --numeric-owner -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
@@ -57,16 +66,22 @@ install_node() {
 # import IMAGE TARBALL CMD: `docker import` with the config a base image needs.
 import() {
   local image=$1 tarball=$2 cmd=$3
+  # Node and pip carry their own CA lists; point them at the system one, which has the extras.
   docker import --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    --change "ENV LANG=C.UTF-8" --change "CMD [\"$cmd\"]" "$tarball" "$image" >/dev/null
+    --change "ENV LANG=C.UTF-8" --change "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt" \
+    --change "ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt" --change "CMD [\"$cmd\"]" "$tarball" "$image" >/dev/null
 }
 
 build() {
   local image=$1 name=$2 packages=$3 cmd=$4
-  if have_image "$image"; then info "$image: present"; return; fi
+  local marker="$NX_K8S_CACHE/base-images/$name.imported"
+  if have_image "$image" && [ -f "$marker" ] && [ "$(cat "$marker")" = "$(docker image inspect -f '{{.Id}}' "$image")@$(rootfs_key "$packages")" ]; then
+    info "$image: present"; return
+  fi
   step "$image: building from Debian $DEBIAN_SUITE packages"
   local started=$SECONDS tarball; tarball=$(rootfs "$name" "$packages")
   import "$image" "$tarball" "$cmd"
+  echo "$(docker image inspect -f '{{.Id}}' "$image")@$(rootfs_key "$packages")" >"$marker"
   info "$image: imported in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
 }
 

@@ -1,0 +1,116 @@
+// helm adapter: argv for upgrade --install / status / rollback / uninstall / dependency build,
+// and parsers for `helm status -o json`.
+import { Runner, runOk } from './run';
+
+export type ReleaseStatus =
+  | 'deployed'
+  | 'failed'
+  | 'pending-install'
+  | 'pending-upgrade'
+  | 'pending-rollback'
+  | 'superseded'
+  | 'uninstalling'
+  | 'uninstalled'
+  | 'unknown';
+
+export interface ReleaseInfo {
+  name: string;
+  namespace: string;
+  revision: number;
+  status: ReleaseStatus;
+  description: string;
+}
+
+export interface UpgradeArgs {
+  release: string;
+  chart: string;
+  namespace: string;
+  valuesFiles: string[];
+  /** --set-string pairs: image repositories and tags are strings even when they look like numbers. */
+  setString: Record<string, string>;
+  set: Record<string, string>;
+  description: string;
+  createNamespace: boolean;
+  timeoutSeconds: number;
+}
+
+export function upgradeArgv(a: UpgradeArgs, context: string): string[] {
+  const args = ['upgrade', '--install', a.release, a.chart, '--namespace', a.namespace, '--kube-context', context];
+  if (a.createNamespace) args.push('--create-namespace');
+  // Without values flags helm would silently reuse the last release's values; we always
+  // pass the full set, and --reset-values makes that explicit.
+  args.push('--reset-values');
+  for (const f of a.valuesFiles) args.push('--values', f);
+  for (const [k, v] of Object.entries(a.set)) args.push('--set', `${k}=${v}`);
+  for (const [k, v] of Object.entries(a.setString)) args.push('--set-string', `${k}=${v}`);
+  args.push('--description', a.description, '--timeout', `${a.timeoutSeconds}s`);
+  return args;
+}
+
+export function parseStatus(stdout: string): ReleaseInfo {
+  const s = JSON.parse(stdout);
+  return {
+    name: s.name,
+    namespace: s.namespace,
+    revision: s.version,
+    status: (s.info?.status ?? 'unknown') as ReleaseStatus,
+    description: s.info?.description ?? '',
+  };
+}
+
+/** `helm history -o json` -> revisions, oldest first. */
+export function parseHistory(stdout: string): Array<{ revision: number; status: ReleaseStatus }> {
+  return (JSON.parse(stdout || '[]') as Array<{ revision: number; status: ReleaseStatus }>).map((h) => ({ revision: h.revision, status: h.status }));
+}
+
+export class HelmNotFoundError extends Error {
+  constructor() {
+    super('helm was not found on PATH. Fix: install helm 3 (https://helm.sh/docs/intro/install/; on a bare Linux machine: bash tools/setup/helm.sh)');
+  }
+}
+
+export class Helm {
+  constructor(
+    private readonly run: Runner,
+    private readonly context: string,
+  ) {}
+
+  /** The release, or null when there is none. */
+  async status(release: string, namespace: string): Promise<ReleaseInfo | null> {
+    const r = await this.run('helm', ['status', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json'], { timeout: 30_000 });
+    if (r.exitCode !== 0) {
+      if (/not found/i.test(r.stderr)) return null;
+      throw new Error(`helm status ${release}: ${r.stderr.trim()}`);
+    }
+    return parseStatus(r.stdout);
+  }
+
+  async history(release: string, namespace: string) {
+    const r = await this.run('helm', ['history', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json', '--max', '20']);
+    return r.exitCode === 0 ? parseHistory(r.stdout) : [];
+  }
+
+  async upgrade(a: UpgradeArgs, onOutput?: (s: string) => void) {
+    return this.run('helm', upgradeArgv(a, this.context), { onOutput });
+  }
+
+  async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number) {
+    return this.run('helm', ['rollback', release, String(revision), '--namespace', namespace, '--kube-context', this.context, '--wait', '--timeout', `${timeoutSeconds}s`]);
+  }
+
+  async uninstall(release: string, namespace: string) {
+    return this.run('helm', ['uninstall', release, '--namespace', namespace, '--kube-context', this.context, '--wait']);
+  }
+
+  async dependencyBuild(chart: string) {
+    return runOk(this.run, 'helm', ['dependency', 'build', chart, '--skip-refresh']);
+  }
+
+  /** Renders the chart without a cluster (used by validation). */
+  async template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>) {
+    const args = ['template', release, chart, '--namespace', namespace];
+    for (const f of valuesFiles) args.push('--values', f);
+    for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
+    return this.run('helm', args);
+  }
+}

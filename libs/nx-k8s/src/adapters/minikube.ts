@@ -1,0 +1,51 @@
+// minikube adapter (contracts: shared/notes/cli-contracts.md). Not runnable on the machines
+// this project is tested on (minikube needs registry images); argv and parsers are unit-tested
+// against captured outputs.
+import { Runner, runOk } from './run';
+
+export interface MinikubeImage {
+  id: string;
+  repoTags: string[];
+}
+
+/** `minikube image ls --format json`: the docker runtime strips `sha256:` and adds docker.io/library/. */
+export function parseImageList(stdout: string): MinikubeImage[] {
+  return (JSON.parse(stdout || '[]') as Array<{ id: string; repoTags?: string[] }>).map((i) => ({
+    id: i.id.startsWith('sha256:') ? i.id : `sha256:${i.id}`,
+    repoTags: i.repoTags ?? [],
+  }));
+}
+
+/** Exit code of `minikube status` is a bitmask; 85 means the profile does not exist. */
+export function describeStatusExit(code: number, profile: string): string | null {
+  if (code === 0) return null;
+  if (code === 85) return `minikube profile '${profile}' does not exist. Fix: minikube start -p ${profile}`;
+  const down = [code & 1 ? 'host' : '', code & 2 ? 'kubelet/apiserver' : '', code & 4 ? 'kubeconfig' : ''].filter(Boolean).join(', ');
+  return `minikube profile '${profile}' is not running (${down || `exit ${code}`}). Fix: minikube start -p ${profile}`;
+}
+
+export class Minikube {
+  constructor(
+    private readonly run: Runner,
+    readonly profile: string,
+  ) {}
+
+  async images(): Promise<MinikubeImage[]> {
+    const r = await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'ls', '--format', 'json']);
+    return parseImageList(r.stdout);
+  }
+
+  async load(ref: string): Promise<void> {
+    await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'load', '--daemon=true', ref]);
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'tag', source, target]);
+  }
+
+  /** DOCKER_HOST and friends of the node's Docker, for building straight into it. */
+  async dockerEnv(): Promise<Record<string, string>> {
+    const r = await runOk(this.run, 'minikube', ['-p', this.profile, 'docker-env', '--shell', 'none', '-o', 'json']);
+    return JSON.parse(r.stdout) as Record<string, string>;
+  }
+}

@@ -1,0 +1,37 @@
+// What every executor needs from Nx's ExecutorContext, read in one place.
+import { ExecutorContext, logger } from '@nx/devkit';
+import { join } from 'path';
+import { mask } from '../secrets';
+
+export function taskOf(context: ExecutorContext) {
+  const tasks = Object.values(context.taskGraph?.tasks ?? {});
+  return tasks.find(
+    (t) => t.target.project === context.projectName && t.target.target === context.targetName && (t.target.configuration ?? undefined) === (context.configurationName ?? undefined),
+  ) ?? tasks.find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
+}
+
+export function projectRoot(context: ExecutorContext): string {
+  return context.projectsConfigurations!.projects[context.projectName!].root;
+}
+
+/** Standard output location of a stage's record: dist/nx-k8s/<project>/<file>. */
+export function recordPath(project: string, file: string): string {
+  return join('dist', 'nx-k8s', project, file);
+}
+
+/** Log lines are prefixed with the project and masked: Nx caches terminal output. */
+export function logFor(context: ExecutorContext): (line: string) => void {
+  return (line) => logger.info(mask(`[${context.projectName}] ${line}`));
+}
+
+/** Runs an executor body and turns an error into one clear line (no stack trace for expected failures). */
+export async function report(context: ExecutorContext, body: () => Promise<void>): Promise<{ success: boolean }> {
+  try {
+    await body();
+    return { success: true };
+  } catch (e) {
+    logger.error(mask(`nx-k8s ${context.projectName}:${context.targetName}: ${(e as Error).message}`));
+    if (context.isVerbose && (e as Error).stack) logger.error(mask((e as Error).stack!));
+    return { success: false };
+  }
+}

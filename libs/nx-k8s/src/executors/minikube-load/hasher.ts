@@ -1,0 +1,25 @@
+import type { HasherContext, Task } from '@nx/devkit';
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { workspaceRoot } from '@nx/devkit';
+import { run } from '../../adapters/run';
+import { clusterIdentity, resolveCluster } from '../../cluster';
+import { ImageRecord } from '../../image/record';
+import { isLoaded } from '../../load';
+import { clusterAwareHash, hasherEnv, targetOptions } from '../hashing';
+import { normalizeLoadOptions } from './normalize';
+import { MinikubeLoadExecutorSchema } from './schema';
+
+/** In sync when the runtime holds the image of the record docker-build just produced or restored. */
+export default function loadHasher(task: Task, context: HasherContext) {
+  return clusterAwareHash(task, context, async () => {
+    const o = normalizeLoadOptions(targetOptions<MinikubeLoadExecutorSchema>(task, context), task.target.project);
+    const cluster = await resolveCluster(o, hasherEnv(context), run);
+    const identity = await clusterIdentity(cluster);
+    const file = join(workspaceRoot, o.imageFile);
+    if (!existsSync(file)) return { identity, inSync: false, note: 'no image record' };
+    const record = JSON.parse(readFileSync(file, 'utf8')) as ImageRecord;
+    const loaded = await isLoaded(record, cluster.target, run);
+    return { identity, inSync: loaded, note: loaded ? 'image present in the cluster' : 'image not in the cluster' };
+  });
+}
