@@ -84,7 +84,7 @@ export async function loadTodos(): Promise<TodoLoad> {
   try {
     res = await fetch(`${base}/api/todos`, { cache: 'no-store', headers: { accept: 'application/json' } });
   } catch (err) {
-    console.error(`GET /api/todos: backend unreachable at ${base}: ${describe(err)}`);
+    console.error(`page: GET /api/todos: backend unreachable at ${base}: ${describe(err)}`);
     return { ok: false, message: `backend unreachable at ${base}` };
   }
   const payload: unknown = await res.json().catch(() => undefined);
