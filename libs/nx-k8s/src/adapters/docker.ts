@@ -65,11 +65,17 @@ export function parseProgress(line: string): { step: number; total: number; text
   return null;
 }
 
-/** A missing base image makes Docker try a pull, which cannot work here: say which image. */
-export function missingBaseImage(stderr: string): string | null {
-  const m = /(?:pull access denied for|repository does not exist[^\n]*for|manifest for) ([^\s,]+)/i.exec(stderr)
-    ?? /failed to (?:resolve|solve)[^\n]*?([a-z0-9./_-]+:[\w.-]+): (?:[^\n]*)(?:not found|pull access denied)/i.exec(stderr);
-  return m ? m[1] : null;
+/**
+ * A base image missing from Docker makes it try a pull, which cannot work offline: name the
+ * image. `output` is stdout + stderr: the legacy builder names the image only in its
+ * "Step n/m : FROM x" line, and the error only names the registry it tried.
+ */
+export function missingBaseImage(output: string): string | null {
+  const denied = /pull access denied for ([^\s,]+)/i.exec(output);
+  if (denied) return denied[1];
+  const pullFailed = /registry-1\.docker\.io|manifest unknown|manifest for \S+ not found|failed to resolve source metadata|no such host/i.test(output);
+  const froms = [...output.matchAll(/^Step \d+\/\d+ : FROM (\S+)/gm)];
+  return pullFailed && froms.length > 0 ? froms[froms.length - 1][1] : null;
 }
 
 export class Docker {

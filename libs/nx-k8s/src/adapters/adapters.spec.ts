@@ -1,0 +1,109 @@
+// Argument building and output parsing of every adapter, with outputs captured from the
+// real tools where they run here (__fixtures__), and from their documented contracts where
+// they cannot (minikube, kind).
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { buildArgs, builderEnv, missingBaseImage, parseInspect, parseProgress } from './docker';
+import { ctrArgv, normalizeRef } from './containerd';
+import { parseHistory, parseStatus, upgradeArgv } from './helm';
+import { loadSkipped } from './kind';
+import { parseForwardingLine } from './kubectl';
+import { describeStatusExit, parseImageList } from './minikube';
+
+const fixture = (f: string) => readFileSync(join(__dirname, '__fixtures__', f), 'utf8');
+
+describe('docker', () => {
+  it('builds build argv: sorted build args, iidfile, context last', () => {
+    expect(buildArgs({ dockerfile: 'docker/a.Dockerfile', context: '.', ref: 'a:nx-1', iidFile: '/t/iid', buildArgs: { Z: '1', A: 'b c' }, builder: 'legacy' })).toEqual([
+      'build', '-f', 'docker/a.Dockerfile', '-t', 'a:nx-1', '--iidfile', '/t/iid', '--build-arg', 'A=b c', '--build-arg', 'Z=1', '.',
+    ]);
+    expect(buildArgs({ dockerfile: 'D', context: 'ctx', ref: 'a:1', iidFile: 'f', buildArgs: {}, target: 'runtime', builder: 'buildkit' })).toEqual([
+      'build', '-f', 'D', '-t', 'a:1', '--iidfile', 'f', '--progress=plain', '--target', 'runtime', 'ctx',
+    ]);
+  });
+  it('selects the builder through DOCKER_BUILDKIT', () => {
+    expect(builderEnv('legacy').DOCKER_BUILDKIT).toBe('0');
+    expect(builderEnv('buildkit').DOCKER_BUILDKIT).toBe('1');
+  });
+  it('parses image inspect (captured from Docker 20.10)', () => {
+    const i = parseInspect(fixture('docker-image-inspect.json'))!;
+    expect(i.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(i.size).toBeGreaterThan(1e6);
+    expect(i.layers.length).toBeGreaterThan(0);
+    expect(i.repoTags).toContain('nx-k8s-base/python:3.11-slim-bookworm');
+    expect(parseInspect('[]')).toBeNull();
+  });
+  it('reads legacy and BuildKit progress lines', () => {
+    const steps = fixture('docker-build-legacy.stdout').split('\n').map(parseProgress).filter(Boolean);
+    expect(steps).toEqual([
+      { step: 1, total: 3, text: 'FROM nx-k8s-base/python:3.11-slim-bookworm' },
+      { step: 2, total: 3, text: 'RUN true' },
+      { step: 3, total: 3, text: 'RUN echo hi' },
+    ]);
+    expect(parseProgress('#7 [build 3/7] RUN npm ci')).toEqual({ step: 3, total: 7, text: 'RUN npm ci' });
+    expect(parseProgress(' ---> Running in 023121f18269')).toBeNull();
+  });
+  it('names a base image that Docker tried to pull', () => {
+    expect(missingBaseImage('pull access denied for nx-k8s-base/nothing, repository does not exist')).toBe('nx-k8s-base/nothing');
+    expect(missingBaseImage(fixture('docker-build-missing-base.stdout') + fixture('docker-build-missing-base.stderr'))).toBe('nx-k8s-base/nothing:1');
+    expect(missingBaseImage(fixture('docker-build-legacy.stdout'))).toBeNull();
+  });
+});
+
+describe('helm', () => {
+  it('always passes the full set of values, strings for images, and no --wait (own rollout check)', () => {
+    const argv = upgradeArgv(
+      { release: 'todo-app', chart: 'charts/todo-app', namespace: 'default', valuesFiles: ['a.yaml', 'b.yaml'], set: { 'x.y': '1' }, setString: { 'frontend.image.tag': 'nx-1' }, description: 'nx-k8s desired=abc', createNamespace: true, timeoutSeconds: 300 },
+      'nx-k8s-local',
+    );
+    expect(argv).toEqual([
+      'upgrade', '--install', 'todo-app', 'charts/todo-app', '--namespace', 'default', '--kube-context', 'nx-k8s-local', '--create-namespace', '--reset-values',
+      '--values', 'a.yaml', '--values', 'b.yaml', '--set', 'x.y=1', '--set-string', 'frontend.image.tag=nx-1', '--description', 'nx-k8s desired=abc', '--timeout', '300s',
+    ]);
+    expect(argv).not.toContain('--wait');
+  });
+  it('parses status and history', () => {
+    const s = parseStatus(JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }));
+    expect(s).toEqual({ name: 'todo-app', namespace: 'default', revision: 3, status: 'pending-upgrade', description: 'Preparing upgrade' });
+    expect(parseHistory(JSON.stringify([{ revision: 1, status: 'superseded' }, { revision: 2, status: 'failed' }]))).toEqual([
+      { revision: 1, status: 'superseded' },
+      { revision: 2, status: 'failed' },
+    ]);
+  });
+});
+
+describe('containerd', () => {
+  it('spells refs as containerd stores them', () => {
+    expect(normalizeRef('todo-frontend:nx-1')).toBe('docker.io/library/todo-frontend:nx-1');
+    expect(normalizeRef('team/app:1')).toBe('docker.io/team/app:1');
+    expect(normalizeRef('localhost:5000/app:1')).toBe('localhost:5000/app:1');
+    expect(normalizeRef('registry.example.com/app:1')).toBe('registry.example.com/app:1');
+  });
+  it('always targets the k8s.io namespace of the given socket', () => {
+    expect(ctrArgv('/run/c.sock', ['images', 'list', '--quiet'])).toEqual(['ctr', '--address', '/run/c.sock', '--namespace', 'k8s.io', 'images', 'list', '--quiet']);
+  });
+});
+
+describe('minikube and kind (documented contracts)', () => {
+  it('parses image ls json (docker runtime strips sha256:)', () => {
+    expect(parseImageList('[{"id":"abc","repoDigests":[],"repoTags":["docker.io/library/todo-frontend:nx-1"],"size":"123"}]')).toEqual([
+      { id: 'sha256:abc', repoTags: ['docker.io/library/todo-frontend:nx-1'] },
+    ]);
+  });
+  it('explains the status exit bitmask', () => {
+    expect(describeStatusExit(0, 'minikube')).toBeNull();
+    expect(describeStatusExit(85, 'dev')).toMatch(/does not exist. Fix: minikube start -p dev/);
+    expect(describeStatusExit(7, 'minikube')).toMatch(/not running \(host, kubelet\/apiserver, kubeconfig\)/);
+  });
+  it('knows when kind skipped the load', () => {
+    expect(loadSkipped('Image: "todo:1" with ID "sha256:abc" found to be already present on all nodes.')).toBe(true);
+    expect(loadSkipped('Image: "todo:1" with ID "sha256:abc" not yet present on node "kind-control-plane", loading...')).toBe(false);
+  });
+});
+
+describe('kubectl', () => {
+  it('reads the local port kubectl chose', () => {
+    expect(parseForwardingLine('Forwarding from 127.0.0.1:3001 -> 3000')).toBe(3001);
+    expect(parseForwardingLine('Handling connection for 3000')).toBeNull();
+  });
+});
