@@ -8,8 +8,18 @@ CONTAINERD_CONFIG="$STATE/containerd.toml"
 
 ctr_node() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
+# Without CAP_SYS_RESOURCE (this Firecracker VM drops it) no process may lower its
+# oom_score_adj, and runc fails every pod sandbox ("failed to update /proc/self/oom_score_adj:
+# Permission denied"): then containerd must clamp the kubelet's negative scores to its own.
+can_lower_oom_score() {
+  local capeff; capeff="$(awk '/^CapEff:/ { print $2 }' /proc/self/status)"
+  (( (16#$capeff >> 24) & 1 ))
+}
+
 write_containerd_config() {
   mkdir -p "$CNI_CONF_DIR" "$CONTAINERD_ROOT"
+  local restrict_oom=false
+  can_lower_oom_score || restrict_oom=true
   cat >"$CONTAINERD_CONFIG" <<EOF
 version = 2
 root = "$CONTAINERD_ROOT"
@@ -35,6 +45,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   stream_server_port = "0"
   enable_tls_streaming = false
   max_container_log_line_size = 16384
+  restrict_oom_score_adj = $restrict_oom
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -42,6 +53,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        # runc's state with ours, not in the default /run/containerd/runc.
+        Root = "$RUN/runc"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$CNI_BIN_DIR"
     conf_dir = "$CNI_CONF_DIR"
@@ -85,6 +98,13 @@ stop_containers_and_containerd() {
     kill -KILL $pids 2>/dev/null || true
     sleep 0.25
   done
+  # Deleting each task lets its shim exit cleanly (it removes its socket in /run/containerd/s).
+  if running containerd; then
+    local task
+    for task in $(ctr_node tasks ls -q 2>/dev/null); do
+      ctr_node tasks delete -f "$task" >/dev/null 2>&1 || true
+    done
+  fi
   stop_daemon containerd 10
   for i in $(seq 1 20); do
     pids="$(node_shim_pids)"

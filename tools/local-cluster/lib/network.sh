@@ -61,9 +61,10 @@ setup_network() {
 remove_tagged_rules() {
   local table line
   for table in filter nat; do
-    iptables-save -t "$table" 2>/dev/null | grep -- "--comment $RULE_TAG" | grep '^-A ' | sed 's/^-A /-D /' |
-      while read -r line; do eval "iptables -w 5 -t $table $line" 2>/dev/null || true; done
+    { iptables-save -t "$table" 2>/dev/null | grep -- "--comment $RULE_TAG" | grep '^-A ' | sed 's/^-A /-D /' |
+      while read -r line; do eval "iptables -w 5 -t $table $line" 2>/dev/null || true; done; } || true
   done
+  return 0
 }
 
 # Chains the kubelet and kube-proxy leave behind (kube-proxy --cleanup removes its own rules first).
@@ -77,8 +78,8 @@ remove_kube_chains() {
       done
       for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[A-Z0-9-]*\) .*/\1/p'); do
         # Jumps into the chain from built-in chains go first, then the chain itself.
-        "$cmd-save" -t "$table" 2>/dev/null | grep -- "-j $chain\b" | grep '^-A ' | sed 's/^-A /-D /' |
-          while read -r line; do eval "$cmd -w 5 -t $table $line" 2>/dev/null || true; done
+        { "$cmd-save" -t "$table" 2>/dev/null | grep -- "-j $chain\b" | grep '^-A ' | sed 's/^-A /-D /' |
+          while read -r line; do eval "$cmd -w 5 -t $table $line" 2>/dev/null || true; done; } || true
         "$cmd" -w 5 -t "$table" -X "$chain" 2>/dev/null || true
       done
     done
