@@ -85,6 +85,8 @@ build() {
   info "$image: imported in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$image" | numfmt --to=iec))"
 }
 
-docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || die "no Docker daemon answers" "run tools/setup/docker.sh (or start Docker)"
+command -v docker >/dev/null || die "docker CLI not found" "run bash tools/setup/docker.sh (or install Docker Engine)"
+docker version --format '{{.Server.Version}}' >/dev/null 2>&1 ||
+  die "no Docker daemon answers at ${DOCKER_HOST:-unix:///var/run/docker.sock}" "run bash tools/setup/docker.sh (or start Docker${DOCKER_HOST:+, or correct DOCKER_HOST})"
 build "$PYTHON_IMAGE" python "ca-certificates,python3,python3-venv" python3
 build "$NODE_IMAGE" node "ca-certificates" node
