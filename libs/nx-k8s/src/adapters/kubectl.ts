@@ -22,8 +22,8 @@ export class Kubectl {
   async json<T = any>(args: string[]): Promise<T> {
     const r = await this.run('kubectl', this.argv([...args, '-o', 'json']), { timeout: 30_000 });
     if (r.exitCode !== 0) {
-      if (/connection refused|no such host|i\/o timeout|Unable to connect|dial tcp/i.test(r.stderr)) throw new ClusterUnreachableError(this.context, r.stderr);
-      throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+      if (/refused|no such host|i\/o timeout|Unable to connect|dial tcp|ServiceUnavailable/i.test(r.stderr)) throw new ClusterUnreachableError(this.context, r.stderr);
+      throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
     }
     return JSON.parse(r.stdout) as T;
   }

@@ -38,7 +38,10 @@ export function diagnosePod(pod: any, events: any[] = []): Diagnosis[] {
         logsFrom: { pod: pod.metadata.name, container: cs.name, previous: true },
       });
     } else if (waiting?.reason === 'CreateContainerConfigError') {
-      out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? 'configuration error'} (a missing Secret or ConfigMap, or a missing key in one)`, fatal: true });
+      // A missing object or key stays missing; anything else (the kubelet's cache still
+      // syncing after a start) clears up by itself.
+      const missing = /not found|couldn't find|could not find/i.test(waiting.message ?? '');
+      out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? 'configuration error'}${missing ? ' (a missing Secret or ConfigMap, or a missing key in one)' : ''}`, fatal: missing });
     } else if (waiting?.reason === 'RunContainerError' || waiting?.reason === 'CreateContainerError') {
       out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? waiting.reason}`, fatal: true });
     }

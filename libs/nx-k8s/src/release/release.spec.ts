@@ -59,6 +59,8 @@ describe('diagnosePod', () => {
     const [d] = diagnosePod(pod({ containerStatuses: [{ name: 'nextjs', restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'couldn\'t find key DATABASE_URL in Secret default/todo-secrets' } } }] }));
     expect(d.message).toMatch(/couldn't find key DATABASE_URL in Secret default\/todo-secrets/);
     expect(d.fatal).toBe(true);
+    const [transient] = diagnosePod(pod({ containerStatuses: [{ name: 'nextjs', restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'failed to sync configmap cache: timed out waiting for the condition' } } }] }));
+    expect(transient.fatal).toBe(false);
   });
   it('reports why a pod cannot be scheduled', () => {
     const [d] = diagnosePod(pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }] }));
