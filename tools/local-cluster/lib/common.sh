@@ -74,23 +74,33 @@ start_daemon() {
   mkdir -p "$PIDS" "$LOGS"
   printf '\n==== %s: %s\n' "$(date -Is)" "$*" >>"$LOGS/$name.log"
   # The child writes its own pid before exec, so the pid file is right whether or not setsid forks.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$name.pid" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # fd 9 is the up/down lock: a daemon must not inherit it.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDS/$name.pid" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo "$1" >"$PIDS/$name.bin"
   STARTED+=("$name")
   local i; for i in $(seq 1 50); do [ -s "$PIDS/$name.pid" ] && return 0; sleep 0.02; done
 }
 
-# stop_daemon NAME [GRACE_SECONDS]: TERM, then KILL after the grace period.
-stop_daemon() {
-  local name="$1" grace="${2:-10}" pid i
-  if running "$name"; then
-    pid="$(pid_of "$name")"
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 $((grace * 10))); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-    if [ -d "/proc/$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
-  fi
-  rm -f "$PIDS/$name.pid" "$PIDS/$name.bin"
+# stop_daemons GRACE_SECONDS NAME...: TERM them all at once, KILL what is left after the grace period.
+stop_daemons() {
+  local grace="$1" name pid pids=() i alive; shift
+  for name in "$@"; do
+    if running "$name"; then
+      pid="$(pid_of "$name")"; pids+=("$pid")
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for i in $(seq 1 $((grace * 10))); do
+    alive=""
+    for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null; done
+  for name in "$@"; do rm -f "$PIDS/$name.pid" "$PIDS/$name.bin"; done
+  return 0
 }
+stop_daemon() { stop_daemons "${2:-10}" "$1"; }
 
 # wait_for WHAT COMPONENT SECONDS COMMAND...: polls COMMAND; on timeout (or the component dying)
 # shows the component's last log lines and fails.
@@ -108,4 +118,26 @@ wait_for() {
   [ -n "$comp" ] && tail_log "$comp" 20
   FAILED_COMPONENT="$comp"
   die "$what not ready after ${secs} s (log: $LOGS/${comp:-cluster}.log)" "read the log lines above; 'local-cluster status' shows every component"
+}
+
+# ---- one up/down at a time (several Nx tasks may call `up` at once) ----
+LOCK_FILE="/run/lock/nx-k8s-cluster.lock"
+
+lock_holder() { cat "$LOCK_FILE" 2>/dev/null || true; }
+
+take_lock() {
+  mkdir -p "$(dirname "$LOCK_FILE")"
+  exec 9<>"$LOCK_FILE"
+  if ! flock -n 9; then
+    info "waiting for another local-cluster $1 to finish (pid $(lock_holder))"
+    flock -w "${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1200}" 9 ||
+      die "another local-cluster command (pid $(lock_holder)) held the lock for ${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1200} s" "wait for it, or stop it (kill $(lock_holder)) and retry"
+  fi
+  echo "$$ $1" >"$LOCK_FILE"
+}
+
+# lock_busy: another up/down is running now (for status).
+lock_busy() {
+  [ -e "$LOCK_FILE" ] || return 1
+  ! flock -n "$LOCK_FILE" true 2>/dev/null
 }

@@ -90,7 +90,7 @@ pod_pids() {
 }
 
 stop_containers_and_containerd() {
-  local i pids
+  local grace="${1:-10}" i pids
   # Containers first (the kubelet is already stopped, so nothing restarts them).
   for i in $(seq 1 20); do
     pids="$(pod_pids)"
@@ -105,7 +105,7 @@ stop_containers_and_containerd() {
       ctr_node tasks delete -f "$task" >/dev/null 2>&1 || true
     done
   fi
-  stop_daemon containerd 10
+  stop_daemons "$grace" containerd
   for i in $(seq 1 20); do
     pids="$(node_shim_pids)"
     [ -z "$pids" ] && break

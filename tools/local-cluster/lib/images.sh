@@ -50,7 +50,7 @@ import_system_images() {
   scratch_image "$COREDNS_BIN/image.tar" "$COREDNS_IMAGE" "$COREDNS_BIN/coredns"
   local tar
   for tar in "$PAUSE_BIN/image.tar" "$COREDNS_BIN/image.tar"; do
-    ctr_node images import "$tar" >>"$LOGS/containerd.log" 2>&1 ||
+    timeout 120 ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >>"$LOGS/containerd.log" 2>&1 ||
       { tail_log containerd; die "could not import $tar into the node's containerd" "read $LOGS/containerd.log"; }
   done
 }
@@ -71,7 +71,7 @@ load_image() {
     return 0
   fi
   set -o pipefail
-  docker save "$image" | ctr_node images import - >"$LOGS/load.log" 2>&1 ||
+  docker save "$image" | timeout 600 ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import - >"$LOGS/load.log" 2>&1 ||
     { tail -n 5 "$LOGS/load.log" >&2; die "importing '$image' into the node's containerd failed (log: $LOGS/load.log)" "check free disk space (df -h $STATE) and retry"; }
   [ "$(node_image_id "$ref")" = "$id" ] || die "'$image' was imported but the node does not list it as $ref with id $id" "report this with $LOGS/load.log"
   echo "local-cluster: $image ($id) loaded into the node${had:+ (replaced $had)}"
