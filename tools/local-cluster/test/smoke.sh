@@ -24,6 +24,11 @@ check() {
   local name="$1" out; shift
   if out="$("$@" 2>&1)"; then ok "$name"; else not_ok "$name"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/     | /'; fi
 }
+# retry SECONDS CMD...: Services converge within seconds (EndpointSlice -> kube-proxy rules).
+retry() {
+  local until=$((SECONDS + $1)); shift
+  until "$@"; do [ "$SECONDS" -lt "$until" ] || return 1; sleep 1; done
+}
 finish() {
   local pid
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -154,13 +159,13 @@ for _ in $(seq 1 40); do
   PF_PORT="$(sed -n 's/^Forwarding from 127.0.0.1:\([0-9]*\) -> 8080$/\1/p' "$WORK/pf.log" | head -n 1)"
   [ -n "$PF_PORT" ] && break; sleep 0.25
 done
-check "port-forward svc/smoke-web answers with the app's HTTP reply" sh -c "curl -fsS --max-time 5 http://127.0.0.1:${PF_PORT:-1}/ | grep -q '^smoke-app ok smoke-web-.* web$'"
+check "port-forward svc/smoke-web answers with the app's HTTP reply" retry 10 sh -c "curl -fsS --max-time 5 http://127.0.0.1:${PF_PORT:-1}/ | grep -q '^smoke-app ok smoke-web-.* web$'"
 kill "${BG_PIDS[-1]}" 2>/dev/null
 
 # ---- 4. Service DNS from inside another pod ----
-check "Service name smoke-web resolves and answers from another pod" \
+check "Service name smoke-web resolves and answers from another pod" retry 15 \
   sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n $NS exec deploy/smoke-client -- /smoke-app get http://smoke-web:8080/ | grep -q '^smoke-app ok smoke-web-'"
-check "fully qualified smoke-web.$NS.svc.cluster.local answers too" \
+check "fully qualified smoke-web.$NS.svc.cluster.local answers too" retry 15 \
   sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n $NS exec deploy/smoke-client -- /smoke-app get http://smoke-web.$NS.svc.cluster.local:8080/ | grep -q '^smoke-app ok'"
 check "pods reach the API server through its ClusterIP (kubernetes.default)" \
   sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n $NS exec deploy/smoke-client -- /smoke-app get https://kubernetes.default.svc/healthz 2>&1 | grep -qi 'certificate'"
@@ -169,7 +174,7 @@ check "kubectl logs works" sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STAT
 # ---- 5. helm ----
 check "helm upgrade --install of a small chart" \
   helm upgrade --install smoke-chart "$HERE/chart" -n smoke-helm --create-namespace --set image="$IMAGE" --wait --timeout 3m
-check "the chart's Service answers from inside the cluster" \
+check "the chart's Service answers from inside the cluster" retry 15 \
   sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n $NS exec deploy/smoke-client -- /smoke-app get http://smoke-chart.smoke-helm:8080/ | grep -q 'from-helm'"
 check "helm uninstall" helm uninstall smoke-chart -n smoke-helm --wait
 check "helm uninstall removed the chart's objects" \
