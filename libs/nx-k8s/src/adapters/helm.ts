@@ -1,4 +1,4 @@
-// helm adapter: argv for upgrade --install / status / rollback / uninstall / dependency build,
+// helm adapter: argv for upgrade --install / status / rollback / uninstall / dependency build / template,
 // and parsers for `helm status -o json`.
 import { Runner, runOk } from './run';
 
@@ -63,6 +63,20 @@ export function parseHistory(stdout: string): Array<{ revision: number; status: 
   return (JSON.parse(stdout || '[]') as Array<{ revision: number; status: ReleaseStatus }>).map((h) => ({ revision: h.revision, status: h.status }));
 }
 
+export interface TemplateOptions {
+  /** Render values that the charts' values.schema.json rejects (validation reports those itself and checks the rest). */
+  skipSchemaValidation?: boolean;
+}
+
+/** `helm template` never contacts a cluster (no --validate, no lookup against a server). */
+export function templateArgv(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options: TemplateOptions = {}): string[] {
+  const args = ['template', release, chart, '--namespace', namespace];
+  for (const f of valuesFiles) args.push('--values', f);
+  for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
+  if (options.skipSchemaValidation) args.push('--skip-schema-validation');
+  return args;
+}
+
 export class HelmNotFoundError extends Error {
   constructor() {
     super('helm was not found on PATH. Fix: install helm 3 (https://helm.sh/docs/intro/install/; on a bare Linux machine: bash tools/setup/helm.sh)');
@@ -107,10 +121,7 @@ export class Helm {
   }
 
   /** Renders the chart without a cluster (used by validation). */
-  async template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>) {
-    const args = ['template', release, chart, '--namespace', namespace];
-    for (const f of valuesFiles) args.push('--values', f);
-    for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
-    return this.run('helm', args);
+  async template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options: TemplateOptions = {}) {
+    return this.run('helm', templateArgv(release, chart, namespace, valuesFiles, setString, options));
   }
 }

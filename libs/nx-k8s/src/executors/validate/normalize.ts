@@ -1,0 +1,54 @@
+// Options -> what to validate. Defaults come from the targets that use the same inputs: the
+// project's helm-install (configurations, release, images) and the image projects' docker-build
+// (Dockerfile, repository), so the validated set is the deployed set without restating it.
+import { ExecutorContext, TargetConfiguration } from '@nx/devkit';
+import { ValidationSpec } from '../../validate';
+import { projectRoot } from '../context';
+import { ValidateExecutorSchema } from './schema';
+
+interface HelmInstallOptions {
+  release?: string;
+  namespace?: string;
+  valuesFiles?: string[];
+  images?: Record<string, string>;
+}
+
+interface DockerBuildOptions {
+  dockerfile?: string;
+  repository?: string;
+}
+
+function target<T>(context: ExecutorContext, project: string, name: string): TargetConfiguration<T> | undefined {
+  return context.projectsConfigurations?.projects[project]?.targets?.[name] as TargetConfiguration<T> | undefined;
+}
+
+/** helm-install's values files per configuration; a target without configurations is one configuration, `default`. */
+function configurationsOf(helmInstall: TargetConfiguration<HelmInstallOptions> | undefined): Record<string, string[]> {
+  const base = helmInstall?.options?.valuesFiles ?? [];
+  const names = Object.keys(helmInstall?.configurations ?? {});
+  if (names.length === 0) return { default: base };
+  return Object.fromEntries(names.map((n) => [n, helmInstall!.configurations![n]?.valuesFiles ?? base]));
+}
+
+export function normalizeValidateOptions(o: ValidateExecutorSchema, context: ExecutorContext): ValidationSpec {
+  const project = context.projectName!;
+  const helmInstall = target<HelmInstallOptions>(context, project, 'helm-install');
+  const images = o.images ?? helmInstall?.options?.images ?? {};
+  const imageProjects = [...new Set(Object.values(images))].sort();
+  const builds = imageProjects.map((p) => ({ project: p, root: context.projectsConfigurations?.projects[p]?.root, build: target<DockerBuildOptions>(context, p, 'docker-build') }));
+  for (const b of builds) {
+    if (!b.root) throw new Error(`option images of ${project}:validate names project ${b.project}, which does not exist. Fix: use project names from nx show projects`);
+  }
+  const dockerfiles = o.dockerfiles
+    ? o.dockerfiles.map((file) => ({ file, listedBy: `option dockerfiles of ${project}:validate` }))
+    : builds.filter((b) => b.build?.options?.dockerfile).map((b) => ({ file: b.build!.options!.dockerfile!, listedBy: `option dockerfile of ${b.project}:docker-build` }));
+  return {
+    root: context.root,
+    chart: o.chart ?? projectRoot(context),
+    release: helmInstall?.options?.release ?? project,
+    namespace: helmInstall?.options?.namespace ?? 'default',
+    configurations: o.configurations ?? configurationsOf(helmInstall),
+    dockerfiles,
+    repositories: builds.filter((b) => b.build).map((b) => ({ project: b.project, projectFile: `${b.root}/project.json`, repository: b.build!.options?.repository ?? b.project })),
+  };
+}

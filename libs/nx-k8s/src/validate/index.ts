@@ -1,0 +1,142 @@
+// The validation stage: every Validation Rule of the data model, checked before anything touches
+// the cluster. Reading files, `git ls-files` and `helm template` (through the adapters) are the
+// only effects; the rules are pure functions over what they produce.
+import { join } from 'path';
+import { parseDocument } from 'yaml';
+import { TemplateOptions } from '../adapters/helm';
+import { RunResult } from '../adapters/run';
+import { assembleChart, ChartTree, readChartTree, readText } from './chart-files';
+import { ChartSource, parseRendered } from './manifests';
+import { configMapRules, secretRules } from './rules/config';
+import { deploymentRules } from './rules/deployment';
+import { dockerfileRules } from './rules/dockerfile';
+import { containerImageRules, dockerBuildRepositoryRules, valuesImageRules } from './rules/image';
+import { podRules } from './rules/pod';
+import { invalidManifestRule, isSchemaError, renderErrorRule, schemaRules } from './rules/render';
+import { committedSecretRules } from './rules/secret-committed';
+import { serviceRules } from './rules/service';
+import { ValuesLayer, whoHolds } from './values';
+import { mergeViolations, Violation } from './violation';
+
+export { formatViolation, mergeViolations } from './violation';
+export type { RuleId, Violation } from './violation';
+
+export interface ValidationSpec {
+  /** Absolute workspace root; every other path is relative to it. */
+  root: string;
+  chart: string;
+  release: string;
+  namespace: string;
+  /** Configuration name -> values files (relative to the chart) layered over the chart's values.yaml. */
+  configurations: Record<string, string[]>;
+  dockerfiles: Array<{ file: string; listedBy: string }>;
+  /** docker-build repositories of the projects whose images the chart runs. */
+  repositories: Array<{ project: string; projectFile: string; repository: string }>;
+}
+
+export interface ValidationTools {
+  template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options?: TemplateOptions): Promise<RunResult>;
+  /** Workspace-relative files git tracks under these paths; null when the workspace is not a git repository. */
+  tracked(paths: string[]): Promise<Set<string> | null>;
+}
+
+export interface ValidationResult {
+  violations: Violation[];
+  /** Configuration -> number of rendered manifests (absent when it could not be rendered). */
+  rendered: Record<string, number>;
+}
+
+interface ValuesFile {
+  layer: ValuesLayer | null;
+  violations: Violation[];
+}
+
+function readValuesFile(root: string, file: string, prefix: string, chartName: string, required: string | null): ValuesFile {
+  const text = readText(root, file);
+  const base = { file, resource: `Chart/${chartName}`, field: '(file)', rule: 'chart.templates-render' as const };
+  if (text === null) {
+    if (!required) return { layer: { file, prefix, tree: {} }, violations: [] };
+    return { layer: null, violations: [{ ...base, message: `values file of configuration ${required} does not exist`, fix: 'create it, or remove it from the configuration' }] };
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    return { layer: null, violations: [{ ...base, line: e.linePos?.[0].line, message: `values file is not valid YAML, so the chart cannot render: ${e.message.split('\n')[0]}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
+  }
+  return { layer: { file, prefix, tree: doc.toJS() ?? {} }, violations: [] };
+}
+
+/** The chart (by source directory) a workspace file belongs to, as a values path. */
+function chartOf(file: string, sources: readonly ChartSource[]): string {
+  return [...sources].sort((a, b) => b.dir.length - a.dir.length).find((s) => file.startsWith(`${s.dir}/`))?.values ?? '';
+}
+
+/** Points a rendered-manifest violation at the values file and key that set the offending value. */
+function blame(v: Violation, layers: readonly ValuesLayer[], sources: readonly ChartSource[]): Violation {
+  const { blame: hint, ...rest } = v;
+  if (!hint) return rest;
+  const at = whoHolds(layers, chartOf(v.file, sources), hint);
+  return at ? { ...rest, file: at.file, field: at.field, line: undefined } : rest;
+}
+
+async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools, tree: ChartTree, chartCopy: string, name: string, layers: ValuesLayer[], tracked: Promise<Set<string> | null>): Promise<{ violations: Violation[]; manifests: number }> {
+  const valuesFiles = spec.configurations[name].map((f) => join(spec.root, spec.chart, f));
+  let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {});
+  const found: Violation[] = [];
+  if (r.exitCode !== 0 && isSchemaError(r.stderr)) {
+    found.push(...schemaRules(r.stderr, tree.sources, layers));
+    // Check the rest of the rules on what the values would render.
+    r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, { skipSchemaValidation: true });
+  }
+  if (r.exitCode !== 0) return { violations: [...found, renderErrorRule(r.stderr, tree.sources, `${tree.dir}/Chart.yaml`)], manifests: 0 };
+  const { manifests, invalid } = parseRendered(r.stdout, tree.sources);
+  found.push(...invalid.map((i) => invalidManifestRule(i.file, i.problem, tree.name)));
+  found.push(...deploymentRules(manifests), ...serviceRules(manifests), ...configMapRules(manifests), ...secretRules(manifests), ...podRules(manifests), ...containerImageRules(manifests));
+  const files = await tracked;
+  found.push(...committedSecretRules(manifests, layers, { tracked: (f) => files === null || files.has(f), text: (f) => readText(spec.root, f) }));
+  return { violations: found.map((v) => blame(v, layers, tree.sources)), manifests: manifests.length };
+}
+
+export async function validateRelease(spec: ValidationSpec, tools: ValidationTools): Promise<ValidationResult> {
+  const tree = readChartTree(spec.root, spec.chart);
+  const violations: Violation[] = [...tree.violations];
+  const rendered: Record<string, number> = {};
+
+  for (const d of spec.dockerfiles) violations.push(...dockerfileRules(d.file, readText(spec.root, d.file), d.listedBy));
+  for (const r of spec.repositories) violations.push(...dockerBuildRepositoryRules(r.project, r.projectFile, r.repository));
+
+  // Values files in helm's order: subcharts' values.yaml < the chart's values.yaml < the configuration's files.
+  const cache = new Map<string, ValuesFile>();
+  const values = (file: string, prefix: string, required: string | null) => {
+    if (!cache.has(file)) cache.set(file, readValuesFile(spec.root, file, prefix, tree.name, required));
+    return cache.get(file)!;
+  };
+  const chartLayers = [...tree.fileDependencies.map((d) => values(`${d.dir}/values.yaml`, d.dependency.alias ?? d.dependency.name, null)), values(`${spec.chart}/values.yaml`, '', null)];
+  const configurations = Object.entries(spec.configurations).map(([name, files]) => {
+    const all = [...chartLayers, ...files.map((f) => values(join(spec.chart, f), '', name))];
+    return { name, all, layers: all.map((v) => v.layer).filter((l): l is ValuesLayer => l !== null), renderable: all.every((v) => v.layer !== null) };
+  });
+  for (const v of cache.values()) {
+    violations.push(...v.violations);
+    if (v.layer) violations.push(...valuesImageRules(v.layer));
+  }
+
+  const renderable = configurations.filter((c) => c.renderable);
+  if (tree.metadata && renderable.length) {
+    const tracked = tools.tracked([spec.chart, ...tree.fileDependencies.map((d) => d.dir), ...Object.values(spec.configurations).flat().map((f) => join(spec.chart, f))]);
+    const copy = assembleChart(spec.root, tree);
+    try {
+      const results = await Promise.all(
+        renderable.map(async (c) => {
+          const r = await renderConfiguration(spec, tools, tree, copy.dir, c.name, c.layers, tracked);
+          rendered[c.name] = r.manifests;
+          return r.violations.map((v) => ({ ...v, configurations: [c.name] }));
+        }),
+      );
+      violations.push(...results.flat());
+    } finally {
+      copy.remove();
+    }
+  }
+  return { violations: mergeViolations(violations), rendered };
+}
