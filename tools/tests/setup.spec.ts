@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Result, run } from './support/workspace';
+import { nxEnv, Result, run, WORKSPACE } from './support/workspace';
 
 const tmp = mkdtempSync(join(tmpdir(), 'workspace-tests-setup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -13,11 +13,23 @@ function bareBin(): string {
   const bin = join(tmp, 'bin');
   if (existsSync(bin)) return bin;
   mkdirSync(bin);
-  const tools = ['bash', 'basename', 'cat', 'cut', 'dirname', 'env', 'head', 'id', 'ln', 'ls', 'mkdir', 'mktemp', 'rm', 'seq', 'sha256sum', 'sleep', 'sort', 'tail', 'tr', 'uname', 'wc'];
+  const tools = ['bash', 'sh', 'basename', 'cat', 'cut', 'dirname', 'env', 'head', 'id', 'ln', 'ls', 'mkdir', 'mktemp', 'rm', 'seq', 'sha256sum', 'sleep', 'sort', 'tail', 'tr', 'uname', 'wc'];
   for (const tool of tools) {
     const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find(existsSync);
     if (found) symlinkSync(found, join(bin, tool));
   }
+  return bin;
+}
+
+/** bash and coreutils, plus node and git for nx: still no helm, docker or go. */
+function nodeBin(): string {
+  const bin = join(tmp, 'node-bin');
+  if (existsSync(bin)) return bin;
+  mkdirSync(bin);
+  for (const name of readdirSync(bareBin())) symlinkSync(join(bareBin(), name), join(bin, name));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const git = ['/usr/bin/git', '/bin/git', '/usr/local/bin/git'].find(existsSync);
+  if (git) symlinkSync(git, join(bin, 'git'));
   return bin;
 }
 
@@ -74,4 +86,21 @@ describe("the chart's helm wrapper (charts/todo-app/scripts/helm.sh)", () => {
     const line = expectOneLine(await bash('charts/todo-app/scripts/helm.sh', bareEnv({ HELM: '/nonexistent/helm' })), 127);
     expect(line).toContain('helm not found (/nonexistent/helm)');
   });
+});
+
+describe('the plugin (nx run todo-app:validate, which renders the chart with helm)', () => {
+  it('with no helm on PATH: one line from the plugin saying so and how to fix it, no stack trace', async () => {
+    const { HELM: _helm, ...env } = nxEnv({ PATH: nodeBin() });
+    const r = await run(process.execPath, [join(WORKSPACE, 'node_modules/.bin/nx'), 'run', 'todo-app:validate', '--skip-nx-cache', '--outputStyle=stream'], {
+      env,
+      extendEnv: false,
+      timeout: 120_000,
+    });
+    const output = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+    const lines = output.split('\n').filter((l) => l.includes('nx-k8s todo-app:validate:'));
+    expect({ failed: r.exitCode !== 0, lines: lines.length, output: lines.length === 1 ? '' : output }).toEqual({ failed: true, lines: 1, output: '' });
+    expect(lines[0]).toMatch(/helm was not found on PATH\. Fix: .*tools\/setup\/helm\.sh/);
+    expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    console.log(`exit ${r.exitCode}: ${lines[0].trim()}`);
+  }, 150_000);
 });
