@@ -1,0 +1,219 @@
+// The cached deploy graph end to end: the real nx CLI on a throwaway git clone, the real
+// Docker daemon, helm and the local cluster. Each scenario asserts from Nx's own record of
+// the run (executed vs cache hits) and from the cluster (images, pod UIDs, revisions, HTTP).
+import execa from 'execa';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { ClusterView, clusterUp, kubectlProcesses } from './support/cluster';
+import { viaForward, waitFor } from './support/http';
+import { cached, executed, localCluster, NxRun, Workspace } from './support/workspace';
+
+const BUILD = ['frontend:docker-build', 'backend:docker-build'];
+const LOAD = ['frontend:minikube-load', 'backend:minikube-load'];
+const RELEASE = 'todo-app:helm-install';
+const CLUSTER_WORK = [...BUILD, ...LOAD, RELEASE];
+
+let ws: Workspace;
+let cluster: ClusterView;
+const summary: string[] = [];
+
+function record(name: string, run: NxRun) {
+  const work = executed(run).filter((t) => CLUSTER_WORK.includes(t));
+  summary.push(`${name.padEnd(44)} ran: ${work.join(', ') || '-'}  (${run.seconds.toFixed(1)} s, ${cached(run).length} cache hits)`);
+  if (run.exitCode !== 0) throw new Error(`${name}: nx exited ${run.exitCode}\n${run.output.slice(-4000)}`);
+}
+
+function workOf(run: NxRun) {
+  return executed(run).filter((t) => CLUSTER_WORK.includes(t));
+}
+
+async function deploy(name: string, args = ['run-many', '-t', 'deploy']) {
+  const run = await ws.nx(args);
+  record(name, run);
+  return run;
+}
+
+function imageRecord(project: string) {
+  return JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
+}
+
+beforeAll(async () => {
+  const c = await clusterUp();
+  cluster = new ClusterView(c.kubeconfig, c.containerdAddress);
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: c.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+  ws = new Workspace(c.kubeconfig);
+});
+
+afterAll(() => {
+  // The table for the closing note.
+  console.log(`\nscenario summary\n${summary.join('\n')}\n`);
+  ws?.remove();
+});
+
+test('a fresh clone: run-many -t deploy builds, loads and installs everything', async () => {
+  const run = await deploy('0 fresh clone');
+  expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  const images = await cluster.deploymentImages();
+  expect(images['todo-frontend']).toBe(imageRecord('frontend').ref);
+  expect(images['todo-backend']).toBe(imageRecord('backend').ref);
+});
+
+test('port-forward serves the UI and the API, survives a pod replacement, and leaves no kubectl behind', async () => {
+  const pf = execa(join(ws.dir, 'node_modules/.bin/nx'), ['run', 'todo-app:port-forward', '--outputStyle=stream'], { cwd: ws.dir, env: ws.env, detached: true, reject: false, all: true });
+  let out = '';
+  pf.all!.on('data', (b: Buffer) => (out += b.toString()));
+  try {
+    await waitFor('port-forward to open', async () => (/open: /.test(out) ? true : undefined), 300_000);
+    const [fe, be] = [/ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-frontend/.exec(out)![1], /ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-backend/.exec(out)![1]];
+    const title = `e2e ${Date.now()}`;
+    const created = await fetch(`${fe}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
+    expect(created.status).toBe(201);
+    const listed = (await (await fetch(`${be}/api/todos`)).json()) as Array<{ title: string }>;
+    expect(listed.map((t) => t.title)).toContain(title);
+    expect(await (await fetch(`${fe}/`)).text()).toContain(title);
+
+    // Replace the frontend pod: the forward must come back within 5 s of the new pod being ready.
+    const [old] = (await cluster.podUids())['frontend'];
+    await cluster.kubectl(['delete', 'pod', '-n', 'default', '-l', 'app.kubernetes.io/name=frontend', '--wait=false']);
+    const readyAt = await waitFor('a new ready frontend pod', async () => {
+      const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/name=frontend', '-o', 'json'])).items as any[];
+      const fresh = pods.find((p) => p.metadata.uid !== old && !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+      return fresh ? Date.now() : undefined;
+    });
+    const backAt = await waitFor('the forwarded frontend URL to answer again', async () => ((await fetch(`${fe}/api/health`).then((r) => r.ok).catch(() => false)) ? Date.now() : undefined), 60_000, 100);
+    summary.push(`port-forward recovery: answered ${((backAt - readyAt) / 1000).toFixed(1)} s after the new pod was ready`);
+    expect(backAt - readyAt).toBeLessThan(5000);
+  } finally {
+    process.kill(-pf.pid!, 'SIGINT');
+    await pf;
+  }
+  await waitFor('no kubectl port-forward left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);
+});
+
+test('1: nothing changed: no build, load or upgrade; same pods', async () => {
+  const uids = await cluster.podUids();
+  const run = await deploy('1 nothing changed');
+  expect(workOf(run)).toEqual([]);
+  expect(await cluster.podUids()).toEqual(uids);
+});
+
+test('4: a spec file only: no image build', async () => {
+  const spec = 'apps/frontend/tests/api-routes.test.ts';
+  ws.write(spec, ws.read(spec) + '\n// e2e: a change to a test only\n');
+  ws.commit('e2e: spec only');
+  const uids = await cluster.podUids();
+  const run = await deploy('4 spec file only');
+  expect(workOf(run)).toEqual([]);
+  expect(await cluster.podUids()).toEqual(uids);
+});
+
+test('2: frontend source: frontend build + load, one upgrade; backend pods untouched', async () => {
+  const before = await cluster.podUids();
+  const revision = (await cluster.release())!.revision;
+  const page = 'apps/frontend/app/page.tsx';
+  ws.write(page, ws.read(page).replace('<h1>Todos</h1>', '<h1>Todos (e2e 2)</h1>'));
+  ws.commit('e2e: frontend change');
+  const run = await deploy('2 frontend source');
+  expect(workOf(run)).toEqual(['frontend:docker-build', 'frontend:minikube-load', RELEASE].sort());
+  expect((await cluster.release())!.revision).toBe(revision + 1);
+  expect((await cluster.podUids())['backend']).toEqual(before['backend']);
+  const html = await viaForward(cluster.kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
+  expect(html).toContain('Todos (e2e 2)');
+});
+
+test('3: backend source: backend build + load, one upgrade; the API serves the change', async () => {
+  const before = await cluster.podUids();
+  const app = 'apps/backend/todo_api/app.py';
+  ws.write(app, ws.read(app).split('f"todo {todo_id} not found"').join('f"todo {todo_id} not found (e2e 3)"'));
+  ws.commit('e2e: backend change');
+  const run = await deploy('3 backend source');
+  expect(workOf(run)).toEqual(['backend:docker-build', 'backend:minikube-load', RELEASE].sort());
+  expect((await cluster.podUids())['frontend']).toEqual(before['frontend']);
+  const body = await viaForward(cluster.kubeconfig, 'todo-backend', 8000, async (b) => (await fetch(`${b}/api/todos/999999`, { method: 'DELETE' })).json());
+  expect(body).toEqual({ error: 'todo 999999 not found (e2e 3)' });
+});
+
+test('5: values-dev.yaml: one upgrade, no build or load; the new value is live', async () => {
+  const values = 'charts/todo-app/values-dev.yaml';
+  expect(ws.read(values)).toMatch(/LOG_LEVEL: debug/);
+  ws.write(values, ws.read(values).replace('LOG_LEVEL: debug', 'LOG_LEVEL: warning'));
+  ws.commit('e2e: values');
+  const run = await deploy('5 values-dev.yaml');
+  expect(workOf(run)).toEqual([RELEASE]);
+  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('warning');
+});
+
+test('6: a chart template: one upgrade, no build or load; the change is live', async () => {
+  const tpl = 'charts/todo-app/templates/configmap.yaml';
+  ws.write(tpl, ws.read(tpl).replace('  name: todo-config\n', '  name: todo-config\n  annotations:\n    nx-k8s.test/scenario: "6"\n'));
+  ws.commit('e2e: template');
+  const run = await deploy('6 chart template');
+  expect(workOf(run)).toEqual([RELEASE]);
+  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.metadata.annotations.nx-k8s\\.test/scenario}'])).toBe('6');
+});
+
+test('7: image removed from Docker, Nx cache warm: the deploy still ends with the right image running', async () => {
+  const fe = imageRecord('frontend');
+  await execa('docker', ['rmi', '-f', fe.ref]);
+  const run = await deploy('7 docker rmi (cache warm)');
+  expect(run.exitCode).toBe(0);
+  expect((await cluster.deploymentImages())['todo-frontend']).toBe(fe.ref);
+  expect(await cluster.replicas('todo-frontend')).toBeGreaterThan(0);
+});
+
+test('8: image removed from the node: the load runs, the build does not', async () => {
+  const fe = imageRecord('frontend');
+  await cluster.removeFromNode(`docker.io/library/${fe.ref}`);
+  const run = await deploy('8 image removed from the node');
+  expect(workOf(run)).toEqual(['frontend:minikube-load']);
+  expect(await cluster.nodeImages()).toContain(`docker.io/library/${fe.ref}`);
+  expect((await cluster.deploymentImages())['todo-frontend']).toBe(fe.ref);
+});
+
+test('10: release uninstalled out of band: helm install runs, no build or load', async () => {
+  await cluster.kubectl(['delete', 'secret', '-n', 'default', '-l', 'owner=helm,name=todo-app']).catch(() => '');
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+  const run = await deploy('10 release uninstalled');
+  expect(workOf(run)).toEqual([RELEASE]);
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+});
+
+test('11: nx affected after a backend-only commit: backend and chart tasks, no frontend task runs', async () => {
+  const app = 'apps/backend/todo_api/app.py';
+  ws.write(app, ws.read(app).split('(e2e 3)').join('(e2e 11)'));
+  ws.commit('e2e: backend only');
+  const run = await deploy('11 nx affected (backend commit)', ['affected', '-t', 'deploy', '--base=HEAD~1', '--head=HEAD']);
+  expect(workOf(run)).toEqual(['backend:docker-build', 'backend:minikube-load', RELEASE].sort());
+  expect(executed(run).filter((t) => t.startsWith('frontend:'))).toEqual([]);
+});
+
+test('12: deploy:prod after dev: one upgrade with prod values, no builds', async () => {
+  const run = await deploy('12 deploy:prod', ['run', 'todo-app:deploy:prod']);
+  expect(workOf(run)).toEqual([RELEASE]);
+  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.data.ENVIRONMENT}'])).toBe('production');
+  expect(await cluster.replicas('todo-frontend')).toBe(2);
+});
+
+test('9: cluster deleted and recreated: every image loaded again and installed, no build', async () => {
+  await execa('bash', [localCluster, 'down'], { stdio: 'inherit' });
+  await execa('bash', [localCluster, 'up'], { stdio: 'inherit' });
+  const run = await deploy('9 cluster recreated');
+  expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  expect(await cluster.replicas('todo-backend')).toBeGreaterThan(0);
+});
+
+test('secrets never reach Nx cache, outputs or terminal output', async () => {
+  const secret = `gsk_e2e${Date.now()}secretvalue`;
+  const run = await ws.nx(['run-many', '-t', 'deploy', '--verbose'], { GROQ_API_KEY: secret });
+  record('secret changed (GROQ_API_KEY)', run);
+  expect(workOf(run)).toEqual([RELEASE]);
+  expect(run.output).not.toContain(secret);
+  const grep = await execa('grep', ['-rl', secret, join(ws.dir, '.nx'), join(ws.dir, 'dist')], { reject: false });
+  expect(grep.stdout).toBe('');
+  // The value did reach the cluster.
+  const b64 = await cluster.kubectl(['get', 'secret', 'todo-secrets', '-n', 'default', '-o', 'jsonpath={.data.GROQ_API_KEY}']);
+  expect(Buffer.from(b64, 'base64').toString()).toBe(secret);
+  expect(readFileSync(join(ws.dir, 'dist/nx-k8s/todo-app/release.json'), 'utf8')).not.toContain(secret);
+});

@@ -1,0 +1,93 @@
+// A throwaway git clone of the workspace, driven with the real nx CLI, and Nx's own record
+// of each run (task_history in its workspace database): which tasks ran, which were cache hits.
+import execa from 'execa';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+export const repoRoot = resolve(__dirname, '../../../..');
+export const localCluster = join(repoRoot, 'tools/local-cluster/local-cluster');
+
+export type TaskStatus = 'success' | 'failure' | 'local-cache' | 'local-cache-kept-existing' | 'remote-cache' | 'skipped';
+
+export interface NxRun {
+  exitCode: number;
+  output: string;
+  /** task id (project:target) -> status, from Nx's task_history. */
+  tasks: Map<string, TaskStatus>;
+  seconds: number;
+}
+
+export class Workspace {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(kubeconfig: string) {
+    this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
+    execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
+    // The clone uses the installed packages; the plugin resolves to the clone's own libs/.
+    symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'));
+    this.git(['config', 'user.email', 'e2e@nx-k8s.test']);
+    this.git(['config', 'user.name', 'nx-k8s e2e']);
+    this.env = {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      NX_DAEMON: 'false',
+      NX_TUI: 'false',
+      NX_NO_CLOUD: 'true',
+      // Cache and Nx's database inside the clone, so each run's record can be read back.
+      NX_CACHE_DIRECTORY: join(this.dir, '.nx/cache'),
+      NX_WORKSPACE_DATA_DIRECTORY: join(this.dir, '.nx/workspace-data'),
+      PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}`,
+    };
+  }
+
+  git(args: string[]) {
+    return execa.sync('git', args, { cwd: this.dir });
+  }
+
+  read(file: string) {
+    return readFileSync(join(this.dir, file), 'utf8');
+  }
+
+  write(file: string, text: string) {
+    writeFileSync(join(this.dir, file), text);
+  }
+
+  commit(message: string) {
+    this.git(['add', '-A']);
+    this.git(['commit', '-qm', message]);
+  }
+
+  async nx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NxRun> {
+    const started = Date.now();
+    const r = await execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true });
+    return { exitCode: r.exitCode ?? -1, output: r.all ?? '', tasks: await this.tasksSince(started), seconds: (Date.now() - started) / 1000 };
+  }
+
+  /** Nx's record of the tasks of runs that started after `since`. */
+  async tasksSince(since: number): Promise<Map<string, TaskStatus>> {
+    const db = execa.sync('bash', ['-c', `ls ${join(this.dir, '.nx/workspace-data')}/*.db | head -1`]).stdout.trim();
+    const sql = `select d.project || ':' || d.target, h.status from task_history h join task_details d on d.hash = h.hash where h.start >= ${since - 1000} order by h.id`;
+    const out = execa.sync('python3', ['-c', 'import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0] + "\\t" + r[1])', db, sql]).stdout;
+    const m = new Map<string, TaskStatus>();
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [id, status] = line.split('\t');
+      m.set(id, status as TaskStatus);
+    }
+    return m;
+  }
+
+  remove() {
+    rmSync(resolve(this.dir, '..'), { recursive: true, force: true });
+  }
+}
+
+/** Tasks that did work (not served from the cache). */
+export function executed(run: NxRun): string[] {
+  return [...run.tasks].filter(([, s]) => s === 'success' || s === 'failure').map(([id]) => id).sort();
+}
+
+export function cached(run: NxRun): string[] {
+  return [...run.tasks].filter(([, s]) => s.includes('cache')).map(([id]) => id).sort();
+}
