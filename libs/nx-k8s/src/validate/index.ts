@@ -51,12 +51,13 @@ interface ValuesFile {
   violations: Violation[];
 }
 
-function readValuesFile(root: string, file: string, prefix: string, chartName: string, required: string | null): ValuesFile {
+/** A values file as a layer; `configuration` names the configuration that lists it (its absence is then an error). */
+function readValuesFile(root: string, file: string, prefix: string, chartName: string, configuration: string | null): ValuesFile {
   const text = readText(root, file);
   const base = { file, resource: `Chart/${chartName}`, field: '(file)', rule: 'chart.templates-render' as const };
   if (text === null) {
-    if (!required) return { layer: { file, prefix, tree: {} }, violations: [] };
-    return { layer: null, violations: [{ ...base, message: `values file of configuration ${required} does not exist`, fix: 'create it, or remove it from the configuration' }] };
+    if (!configuration) return { layer: { file, prefix, tree: {} }, violations: [] };
+    return { layer: null, violations: [{ ...base, message: `values file of configuration ${configuration} does not exist`, fix: 'create it, or remove it from the configuration' }] };
   }
   const doc = parseDocument(text);
   if (doc.errors.length) {
@@ -80,7 +81,8 @@ function blame(v: Violation, layers: readonly ValuesLayer[], sources: readonly C
 }
 
 async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools, tree: ChartTree, chartCopy: string, name: string, layers: ValuesLayer[], tracked: Promise<Set<string> | null>): Promise<{ violations: Violation[]; manifests: number }> {
-  const valuesFiles = spec.configurations[name].map((f) => join(spec.root, spec.chart, f));
+  const configured = spec.configurations[name].map((f) => join(spec.chart, f));
+  const valuesFiles = configured.map((f) => join(spec.root, f));
   let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {});
   const found: Violation[] = [];
   if (r.exitCode !== 0 && isSchemaError(r.stderr)) {
@@ -92,8 +94,17 @@ async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools,
   const { manifests, invalid } = parseRendered(r.stdout, tree.sources);
   found.push(...invalid.map((i) => invalidManifestRule(i.file, i.problem, tree.name)));
   found.push(...deploymentRules(manifests), ...serviceRules(manifests), ...configMapRules(manifests), ...secretRules(manifests), ...podRules(manifests), ...containerImageRules(manifests));
+  // Outside a git repository every file counts as committed: a secret in a values file is still in the wrong place.
   const files = await tracked;
-  found.push(...committedSecretRules(manifests, layers, { tracked: (f) => files === null || files.has(f), text: (f) => readText(spec.root, f) }));
+  const isTracked = (f: string) => files === null || files.has(f);
+  // The Secret rule looks at what the committed values files alone render (no secrets from the
+  // environment either): an untracked values file is how a secret may arrive locally.
+  let committed = manifests;
+  if (!configured.every(isTracked)) {
+    const c = await tools.template(spec.release, chartCopy, spec.namespace, configured.filter(isTracked).map((f) => join(spec.root, f)), {}, { skipSchemaValidation: true });
+    committed = c.exitCode === 0 ? parseRendered(c.stdout, tree.sources).manifests : [];
+  }
+  found.push(...committedSecretRules(committed, layers, { tracked: isTracked, text: (f) => readText(spec.root, f) }));
   return { violations: found.map((v) => blame(v, layers, tree.sources)), manifests: manifests.length };
 }
 
@@ -107,8 +118,8 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
 
   // Values files in helm's order: subcharts' values.yaml < the chart's values.yaml < the configuration's files.
   const cache = new Map<string, ValuesFile>();
-  const values = (file: string, prefix: string, required: string | null) => {
-    if (!cache.has(file)) cache.set(file, readValuesFile(spec.root, file, prefix, tree.name, required));
+  const values = (file: string, prefix: string, configuration: string | null) => {
+    if (!cache.has(file)) cache.set(file, readValuesFile(spec.root, file, prefix, tree.name, configuration));
     return cache.get(file)!;
   };
   const chartLayers = [...tree.fileDependencies.map((d) => values(`${d.dir}/values.yaml`, d.dependency.alias ?? d.dependency.name, null)), values(`${spec.chart}/values.yaml`, '', null)];

@@ -1,11 +1,22 @@
 // The corpus (one broken chart or Dockerfile per rule, each with its exact lines) and the real
 // chart, validated with the real helm and git. A missing helm fails these specs.
 import { formatViolation, validateRelease } from '.';
+import { lsFilesArgv } from '../adapters/git';
+import { templateArgv } from '../adapters/helm';
 import { CASES } from './__fixtures__/corpus';
 import { helmOnPath, realTools, Workspace } from './__fixtures__/workspace';
 
 helmOnPath();
 jest.setTimeout(30_000);
+
+describe('the tools', () => {
+  it('render with helm template only: no cluster, no --validate, no kube context', () => {
+    expect(templateArgv('todo-app', '/tmp/c', 'default', ['/w/values-dev.yaml'], {}, { skipSchemaValidation: true })).toEqual([
+      'template', 'todo-app', '/tmp/c', '--namespace', 'default', '--values', '/w/values-dev.yaml', '--skip-schema-validation',
+    ]);
+    expect(lsFilesArgv(['charts/todo-app'])).toEqual(['ls-files', '-z', '--', 'charts/todo-app']);
+  });
+});
 
 describe('the real chart', () => {
   it('passes for dev and prod, rendering every manifest', async () => {

@@ -62,7 +62,8 @@ export function formatViolation(v: Violation, allConfigurations: readonly string
   const configs = v.configurations ?? [];
   // Say which configurations show it only when that is not all of them.
   const only = configs.length > 0 && allConfigurations.some((c) => !configs.includes(c)) ? ` in ${configs.join(', ')}` : '';
-  return `${where}: ${v.resource} ${v.field}: ${v.message} [${v.rule}${only}] Fix: ${v.fix}`;
+  // One line whatever the parts hold (helm errors, values).
+  return `${where}: ${v.resource} ${v.field}: ${v.message} [${v.rule}${only}] Fix: ${v.fix}`.replace(/\s*\r?\n\s*/g, ' ');
 }
 
 function key(v: Violation): string {

@@ -101,6 +101,22 @@ export const CASES: Case[] = [
     ],
   },
   {
+    rule: 'chart.templates-render',
+    name: 'values file that is not YAML',
+    mutate: (ws) => ws.edit('charts/todo-app/values-prod.yaml', 'frontend:\n  replicaCount: 2', 'frontend:\n  replicaCount: 2\n    extra: [1'),
+    expected: [
+      'charts/todo-app/values-prod.yaml:9: Chart/todo-app (file): values file is not valid YAML, so the chart cannot render: Nested mappings are not allowed in compact mappings at line 9, column 17: [chart.templates-render] Fix: correct the YAML syntax (indentation, quoting)',
+    ],
+  },
+  {
+    rule: 'chart.templates-render',
+    name: 'rendered document without metadata.name',
+    mutate: (ws) => ws.write('charts/todo-app/templates/feature-flags.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    app.kubernetes.io/part-of: todo-app\ndata:\n  NEW_UI: "false"\n'),
+    expected: [
+      'charts/todo-app/templates/feature-flags.yaml: Chart/todo-app templates: renders an invalid manifest: the rendered ConfigMap has no metadata.name [chart.templates-render] Fix: make every document of the template a Kubernetes object with apiVersion, kind and metadata.name',
+    ],
+  },
+  {
     rule: 'chart.values-schema',
     name: 'values-dev.yaml value outside the schema',
     mutate: (ws) => ws.edit('charts/todo-app/values-dev.yaml', 'LOG_LEVEL: debug', 'LOG_LEVEL: loud'),
@@ -259,6 +275,19 @@ export const CASES: Case[] = [
     },
     spec: (s) => ({ ...s, configurations: { dev: ['values-dev.yaml', 'values-local.yaml'] } }),
     expected: [],
+  },
+  {
+    rule: 'secret.not-committed',
+    name: 'a git-ignored values file does not hide a committed secret it overrides',
+    mutate: (ws) => {
+      ws.edit('charts/todo-app/values.yaml', '    DATABASE_URL: ""', '    DATABASE_URL: postgresql://todo:hunter2@db:5432/todo');
+      ws.write('.gitignore', 'values-local.yaml\n');
+      ws.write('charts/todo-app/values-local.yaml', 'global:\n  secrets:\n    DATABASE_URL: postgresql://todo:local@localhost:5432/todo\n');
+    },
+    spec: (s) => ({ ...s, configurations: { dev: ['values-dev.yaml', 'values-local.yaml'] } }),
+    expected: [
+      'charts/todo-app/values.yaml: Secret/todo-secrets global.secrets.DATABASE_URL: holds the value of Secret todo-secrets key DATABASE_URL in a file committed to git [secret.not-committed] Fix: empty it here and give it at deploy time (the DATABASE_URL environment variable or the git-ignored .env, which helm-install passes to helm), then rotate the value',
+    ],
   },
   // Pod
   {

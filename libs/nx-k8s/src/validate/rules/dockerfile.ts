@@ -71,8 +71,10 @@ export function dockerfileRules(file: string, text: string | null, listedBy: str
   const out: Violation[] = [];
   const args = new Map<string, Arg>();
   const stages = new Set<string>();
+  // ARGs before the first FROM are the ones a FROM can use.
+  let global = true;
   for (const ins of instructions(text)) {
-    if (ins.keyword === 'ARG' && stages.size === 0) {
+    if (ins.keyword === 'ARG' && global) {
       for (const [name, value] of parseArgs(ins.args)) args.set(name, { value, line: ins.line });
       continue;
     }
@@ -81,9 +83,10 @@ export function dockerfileRules(file: string, text: string | null, listedBy: str
     const written = words[0] ?? '';
     const stage = words.length >= 3 && words[1].toLowerCase() === 'as' ? words[2].toLowerCase() : undefined;
     const { value, used, unset } = expand(written, args);
+    global = false;
+    const base = value.toLowerCase();
     if (stage) stages.add(stage);
-    else stages.add(`#${stages.size}`);
-    if (value.toLowerCase() === 'scratch' || stages.has(value.toLowerCase())) continue;
+    if (base === 'scratch' || (stages.has(base) && base !== stage)) continue;
     // One ARG that holds the whole image or part of it: the fix goes there.
     const arg = used.length === 1 ? args.get(used[0]) : undefined;
     const w = arg ? { file, line: arg.line, repositoryField: `ARG ${used[0]}`, tagField: `ARG ${used[0]}` } : { file, line: ins.line, repositoryField: 'FROM', tagField: 'FROM' };

@@ -168,7 +168,7 @@ describe('Service, ConfigMap, Secret and Pod rules', () => {
     const p = deployment('containers:\n- name: c\n  envFrom: [{secretRef: {name: gone, optional: true}}, {configMapRef: {name: cfg}}]\n  volumeMounts: [{name: v, mountPath: /v}]\nvolumes: [{name: v, projected: {sources: [{secret: {name: s2}}]}}]');
     expect(rules(podRules([p]))).toEqual(['pod.config-references-exist spec.template.spec.containers[c].envFrom[1].configMapRef', 'pod.config-references-exist spec.template.spec.volumes[v].projected.sources[0].secret']);
   });
-  it('find secret values in committed values files and templates, never in ignored ones', () => {
+  it('find secret values in committed values files and templates, not generated ones', () => {
     const s = manifest('apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {K: c2VjcmV0}', 'c/templates/s.yaml');
     const layers = [{ file: 'c/values.yaml', prefix: '', tree: { secrets: { K: 'secret' } } }];
     const files = (tracked: string[], text: string | null = null) => ({ tracked: (f: string) => tracked.includes(f), text: () => text });
@@ -176,6 +176,9 @@ describe('Service, ConfigMap, Secret and Pod rules', () => {
     expect(committedSecretRules([s], layers, files([]))).toEqual([]);
     expect(committedSecretRules([s], [], files(['c/templates/s.yaml'], 'data:\n  K: c2VjcmV0\n')).map((v) => `${v.file} ${v.field}`)).toEqual(['c/templates/s.yaml data.K']);
     expect(committedSecretRules([s], [], files(['c/templates/s.yaml'], 'data:\n  K: {{ randAlphaNum 8 | b64enc }}\n'))).toEqual([]);
+    // Two files hold the value: the one whose key is the Secret's wins over a coincidence.
+    const two = [{ file: 'c/values.yaml', prefix: '', tree: { secrets: { K: 'secret' } } }, { file: 'c/values-dev.yaml', prefix: '', tree: { banner: 'secret' } }];
+    expect(committedSecretRules([s], two, files(['c/values.yaml', 'c/values-dev.yaml'])).map((v) => `${v.file} ${v.field}`)).toEqual(['c/values.yaml secrets.K']);
   });
 });
 
