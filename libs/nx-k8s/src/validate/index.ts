@@ -14,6 +14,7 @@ import { containerImageRules, dockerBuildRepositoryRules, valuesImageRules } fro
 import { podRules } from './rules/pod';
 import { invalidManifestRule, isSchemaError, renderErrorRule, schemaRules } from './rules/render';
 import { committedSecretRules } from './rules/secret-committed';
+import { yamlError } from './rules/chart';
 import { serviceRules } from './rules/service';
 import { ValuesLayer, whoHolds } from './values';
 import { mergeViolations, Violation } from './violation';
@@ -62,7 +63,7 @@ function readValuesFile(root: string, file: string, prefix: string, chartName: s
   const doc = parseDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return { layer: null, violations: [{ ...base, line: e.linePos?.[0].line, message: `values file is not valid YAML, so the chart cannot render: ${e.message.split('\n')[0]}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
+    return { layer: null, violations: [{ ...base, line: e.linePos?.[0].line, message: `values file is not valid YAML, so the chart cannot render: ${yamlError(e.message)}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
   }
   return { layer: { file, prefix, tree: doc.toJS() ?? {} }, violations: [] };
 }

@@ -70,7 +70,7 @@ export const CASES: Case[] = [
     rule: 'chart.yaml-valid',
     name: 'Chart.yaml is not YAML',
     mutate: (ws) => ws.edit('charts/todo-app/Chart.yaml', 'version: 0.1.0', 'version: [0.1.0'),
-    expected: ['charts/todo-app/Chart.yaml:6: Chart/todo-app (file): Chart.yaml is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 6, column 1: [chart.yaml-valid] Fix: correct the YAML syntax (indentation, quoting)'],
+    expected: ['charts/todo-app/Chart.yaml:6: Chart/todo-app (file): Chart.yaml is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 6, column 1 [chart.yaml-valid] Fix: correct the YAML syntax (indentation, quoting)'],
   },
   {
     rule: 'chart.required-fields',
@@ -105,7 +105,7 @@ export const CASES: Case[] = [
     name: 'values file that is not YAML',
     mutate: (ws) => ws.edit('charts/todo-app/values-prod.yaml', 'frontend:\n  replicaCount: 2', 'frontend:\n  replicaCount: 2\n    extra: [1'),
     expected: [
-      'charts/todo-app/values-prod.yaml:9: Chart/todo-app (file): values file is not valid YAML, so the chart cannot render: Nested mappings are not allowed in compact mappings at line 9, column 17: [chart.templates-render] Fix: correct the YAML syntax (indentation, quoting)',
+      'charts/todo-app/values-prod.yaml:9: Chart/todo-app (file): values file is not valid YAML, so the chart cannot render: Nested mappings are not allowed in compact mappings at line 9, column 17 [chart.templates-render] Fix: correct the YAML syntax (indentation, quoting)',
     ],
   },
   {

@@ -8,6 +8,11 @@ import { Violation } from '../violation';
 /** Semantic Versioning 2.0.0, as the data model requires (MAJOR.MINOR.PATCH, optional pre-release and build). */
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
+/** The first line of a yaml parse error, without the colon that introduces its code excerpt. */
+export function yamlError(message: string): string {
+  return message.split('\n')[0].replace(/:\s*$/, '');
+}
+
 export function isSemver(v: string): boolean {
   return SEMVER.test(v);
 }
@@ -38,7 +43,7 @@ export function chartYamlRules(file: string, text: string): { metadata: ChartMet
   const base = { file, resource };
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return { metadata: null, violations: [{ ...base, line: e.linePos?.[0].line, field: '(file)', rule: 'chart.yaml-valid', message: `Chart.yaml is not valid YAML: ${e.message.split('\n')[0]}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
+    return { metadata: null, violations: [{ ...base, line: e.linePos?.[0].line, field: '(file)', rule: 'chart.yaml-valid', message: `Chart.yaml is not valid YAML: ${yamlError(e.message)}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
   }
   const m = doc.toJS() as ChartMetadata;
   if (m === null || typeof m !== 'object' || Array.isArray(m)) {
