@@ -24,7 +24,7 @@ k8s_ldflags() {
 k8s_dir() { echo "$NX_K8S_CACHE/k8s/$K8S_VERSION-$(go_version)-$(short_hash "cgo0 $K8S_TAGS $(k8s_ldflags) ${K8S_COMPONENTS[*]}")"; }
 etcd_dir() { echo "$NX_K8S_CACHE/k8s/etcd-$ETCD_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/etcd/main.go")")"; }
 coredns_dir() { echo "$NX_K8S_CACHE/k8s/coredns-$COREDNS_VERSION-$(go_version)-$(short_hash "cgo0 -s -w")"; }
-pause_dir() { echo "$NX_K8S_CACHE/k8s/pause-$PAUSE_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/pause/main.go")")"; }
+pause_dir() { echo "$NX_K8S_CACHE/k8s/pause-$PAUSE_VERSION-$(go_version)-$(short_hash "cgo0 -s -w novcs $(cat "$LC_ROOT/src/pause/main.go")")"; }
 
 # The cached directories of a warm machine, without calling go (warm `up` must not need Go's latency
 # more than once; `go env` costs ~20 ms).
@@ -73,7 +73,8 @@ go_build_with_progress() {
 
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
   local base; base=$(wc -l <"$log")
-  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -v -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out.tmp/" "$@" 2>>"$log") &
+  # -buildvcs=false: src/pause sits in this git repo, and commit stamps would change its image id.
+  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -v -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "$out.tmp/" "$@" 2>>"$log") &
   pid=$!
   tick=0
   while kill -0 "$pid" 2>/dev/null; do

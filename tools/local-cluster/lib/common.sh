@@ -130,8 +130,8 @@ take_lock() {
   exec 9<>"$LOCK_FILE"
   if ! flock -n 9; then
     info "waiting for another local-cluster $1 to finish (pid $(lock_holder))"
-    flock -w "${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1200}" 9 ||
-      die "another local-cluster command (pid $(lock_holder)) held the lock for ${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1200} s" "wait for it, or stop it (kill $(lock_holder)) and retry"
+    flock -w "${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1800}" 9 ||
+      die "another local-cluster command (pid $(lock_holder)) held the lock for ${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1800} s" "wait for it, or stop it (kill $(lock_holder)) and retry"
   fi
   echo "$$ $1" >"$LOCK_FILE"
 }
