@@ -10,15 +10,23 @@ node_ip() {
   echo "$ip"
 }
 
-# new_cert NAME CN ORG SAN EKU: a key and a certificate signed by the cluster CA.
+# new_ca NAME CN: a self-signed CA.
+new_ca() {
+  openssl ecparam -name prime256v1 -genkey -noout -out "$CERTS/$1.key" 2>/dev/null
+  openssl req -x509 -new -key "$CERTS/$1.key" -subj "/CN=$2" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$CERTS/$1.crt" 2>/dev/null
+}
+
+# new_cert NAME CN ORG SAN EKU [CA]: a key and a certificate signed by the cluster CA (or CA).
 new_cert() {
-  local name="$1" cn="$2" org="$3" san="$4" eku="$5" subj="/CN=$2"
+  local name="$1" cn="$2" org="$3" san="$4" eku="$5" ca="${6:-ca}" subj="/CN=$2"
   [ -n "$org" ] && subj="/O=$org/CN=$cn"
   local ext=(-addext "keyUsage=critical,digitalSignature,keyEncipherment" -addext "extendedKeyUsage=$eku" -addext "basicConstraints=critical,CA:FALSE")
   [ -n "$san" ] && ext+=(-addext "subjectAltName=$san")
   openssl ecparam -name prime256v1 -genkey -noout -out "$CERTS/$name.key" 2>/dev/null
   openssl req -new -key "$CERTS/$name.key" -subj "$subj" "${ext[@]}" -out "$CERTS/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$CERTS/$name.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$CERTS/$name.csr" -CA "$CERTS/$ca.crt" -CAkey "$CERTS/$ca.key" -CAcreateserial \
     -copy_extensions copyall -days 3650 -out "$CERTS/$name.crt" 2>/dev/null
   rm -f "$CERTS/$name.csr"
 }
@@ -57,10 +65,7 @@ ensure_certs() {
   chmod 700 "$CERTS"
   if [ ! -s "$CERTS/ca.crt" ]; then
     info "certificates: new cluster CA"
-    openssl ecparam -name prime256v1 -genkey -noout -out "$CERTS/ca.key" 2>/dev/null
-    openssl req -x509 -new -key "$CERTS/ca.key" -subj "/CN=nx-k8s-local-ca" -days 3650 \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-      -out "$CERTS/ca.crt" 2>/dev/null
+    new_ca ca nx-k8s-local-ca
     # Everything signed by an older CA goes with it.
     find "$CERTS" -name '*.crt' ! -name ca.crt -delete
     rm -f "$CERTS/node-ip"
@@ -77,6 +82,10 @@ ensure_certs() {
     openssl ecparam -name prime256v1 -genkey -noout -out "$CERTS/sa.key" 2>/dev/null
     openssl ec -in "$CERTS/sa.key" -pubout -out "$CERTS/sa.pub" 2>/dev/null
   }
+  # The aggregation layer's front proxy (also what the scheduler and controller-manager
+  # expect to find in extension-apiserver-authentication).
+  [ -s "$CERTS/front-proxy-ca.crt" ] || { new_ca front-proxy-ca nx-k8s-local-front-proxy-ca; rm -f "$CERTS/front-proxy-client.crt"; }
+  [ -s "$CERTS/front-proxy-client.crt" ] || new_cert front-proxy-client front-proxy-client "" "" clientAuth front-proxy-ca
   # name CN O
   local spec
   for spec in "admin nx-k8s-admin system:masters" \

@@ -44,6 +44,13 @@ start_apiserver() {
     --kubelet-client-certificate "$CERTS/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$CERTS/apiserver-kubelet-client.key" \
     --kubelet-preferred-address-types InternalIP,Hostname \
+    --requestheader-client-ca-file "$CERTS/front-proxy-ca.crt" \
+    --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User \
+    --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$CERTS/front-proxy-client.crt" \
+    --proxy-client-key-file "$CERTS/front-proxy-client.key" \
     --authorization-mode Node,RBAC \
     --allow-privileged=true \
     --enable-priority-and-fairness=false \
