@@ -89,6 +89,18 @@ pod_pids() {
   return 0
 }
 
+# libcni caches each attachment in /var/lib/cni/results (not configurable through containerd 1.6's
+# CRI); without a CNI DEL they stay: remove ours (our network's name, our sandboxes' ids).
+remove_cni_cache() {
+  local dir=/var/lib/cni/results id
+  [ -d "$dir" ] || return 0
+  rm -f "$dir"/nx-k8s-*
+  for id in $(ls "$CONTAINERD_ROOT/io.containerd.grpc.v1.cri/sandboxes" 2>/dev/null); do
+    rm -f "$dir"/*-"$id"-*
+  done
+  rmdir "$dir" /var/lib/cni 2>/dev/null || true
+}
+
 stop_containers_and_containerd() {
   local grace="${1:-10}" i pids
   # Containers first (the kubelet is already stopped, so nothing restarts them).

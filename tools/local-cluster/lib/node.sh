@@ -88,6 +88,14 @@ unmount_all_under() {
   done
 }
 
+# The kubelet always puts its device-plugin socket and container log links at fixed paths.
+remove_kubelet_host_files() {
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+  find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null || true
+  rmdir /var/log/containers 2>/dev/null || true
+}
+
 # The kubelet's cgroups (cgroupfs driver): empty directories once the containers are gone.
 remove_pod_cgroups() {
   local h

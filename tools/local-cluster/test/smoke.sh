@@ -73,6 +73,8 @@ check_clean() {
   snapshot "$now"
   check "$label: no interface or iptables rule left (same as before up)" diff "$base" "$now"
   check "$label: no pid, socket or cluster.json left" test ! -e "$RUN" -a ! -e "$STATE/cluster.json" -a ! -e "$STATE/pids"
+  check "$label: no kubelet or CNI file left outside its dirs" sh -c \
+    "! ls /var/lib/cni/results 2>/dev/null | grep -q '^nx-k8s-' && ! find /var/log/containers -lname '$STATE/*' 2>/dev/null | grep -q . && test ! -e /var/lib/kubelet/device-plugins/kubelet.sock"
 }
 
 # ---- 0. prerequisites ----
