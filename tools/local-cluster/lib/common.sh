@@ -45,7 +45,9 @@ tail_log() {
   local f="$LOGS/$1.log"
   [ -f "$f" ] || return 0
   printf '    --- last lines of %s ---\n' "$f" >&2
-  tail -n "${2:-15}" "$f" | sed 's/^/    | /' >&2
+  # Only the latest run: each start appends a "==== <date>: <command>" line.
+  awk '/^==== / { n = 0 } { lines[n++] = $0 } END { for (i = (n > max ? n - max : 0); i < n; i++) print lines[i] }' \
+    max="${2:-15}" "$f" | cut -c1-400 | sed 's/^/    | /' >&2
 }
 
 # A short stable hash of a string (used in cache keys).
