@@ -6,7 +6,8 @@ K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubelet ku
 # Upstream's release tags (hack/lib/golang.sh); CGO off gives static binaries like upstream's.
 K8S_TAGS="selinux,notest,grpcnotrace"
 
-go_version() { go env GOVERSION; }
+go_version() { [ -n "${GO_VERSION:-}" ] || GO_VERSION="$(go env GOVERSION)"; echo "$GO_VERSION"; }
+COREDNS_LDFLAGS="-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
 
 k8s_ldflags() {
   local v="$K8S_VERSION" major minor p
@@ -23,12 +24,12 @@ k8s_ldflags() {
 # Cache directories. The flags hash covers everything that changes the bytes produced.
 k8s_dir() { echo "$NX_K8S_CACHE/k8s/$K8S_VERSION-$(go_version)-$(short_hash "cgo0 $K8S_TAGS $(k8s_ldflags) ${K8S_COMPONENTS[*]}")"; }
 etcd_dir() { echo "$NX_K8S_CACHE/k8s/etcd-$ETCD_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/etcd/main.go")")"; }
-coredns_dir() { echo "$NX_K8S_CACHE/k8s/coredns-$COREDNS_VERSION-$(go_version)-$(short_hash "cgo0 -s -w")"; }
+coredns_dir() { echo "$NX_K8S_CACHE/k8s/coredns-$COREDNS_VERSION-$(go_version)-$(short_hash "cgo0 $COREDNS_LDFLAGS")"; }
 pause_dir() { echo "$NX_K8S_CACHE/k8s/pause-$PAUSE_VERSION-$(go_version)-$(short_hash "cgo0 -s -w novcs $(cat "$LC_ROOT/src/pause/main.go")")"; }
 
-# The cached directories of a warm machine, without calling go (warm `up` must not need Go's latency
-# more than once; `go env` costs ~20 ms).
+# Where the binaries of this version, Go and flags are (built or not).
 resolve_bin_dirs() {
+  go_version >/dev/null
   K8S_BIN="$(k8s_dir)"; ETCD_BIN="$(etcd_dir)"; COREDNS_BIN="$(coredns_dir)"; PAUSE_BIN="$(pause_dir)"
 }
 
@@ -144,7 +145,7 @@ build_coredns() {
   mkdir -p "$work"
   printf 'module nx-k8s.local/coredns\n\ngo 1.24\n\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >"$work/go.mod"
   : >"$work/go.sum"
-  go_build_with_progress coredns "$work" "$out" "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" "" github.com/coredns/coredns
+  go_build_with_progress coredns "$work" "$out" "$COREDNS_LDFLAGS" "" github.com/coredns/coredns
 }
 
 build_pause() {
