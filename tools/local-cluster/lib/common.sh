@@ -4,7 +4,7 @@
 . "$LC_ROOT/../setup/lib.sh"
 
 # Pinned versions: each one is part of its cache key, so bumping one rebuilds only that piece.
-K8S_VERSION="${NX_K8S_CLUSTER_K8S_VERSION:-v1.34.4}"
+K8S_VERSION="v1.34.4"         # newest 1.34: the last minor that runs on cgroup v1 by default
 ETCD_VERSION="v3.6.5"        # kubeadm's default etcd for Kubernetes 1.34
 COREDNS_VERSION="v1.12.1"    # kubeadm's default CoreDNS for Kubernetes 1.34
 PAUSE_VERSION="3.10.1"       # kubeadm's pause version for Kubernetes 1.34
@@ -20,7 +20,7 @@ POD_CIDR="10.244.0.0/24"
 CLUSTER_DOMAIN="cluster.local"
 BRIDGE="nxk8s0"
 
-STATE="${NX_K8S_CLUSTER_STATE:-/var/lib/nx-k8s-cluster}"
+STATE="/var/lib/nx-k8s-cluster"
 RUN="/run/nx-k8s-cluster"
 LOGS="$NX_K8S_LOGS/cluster"
 PIDS="$STATE/pids"
