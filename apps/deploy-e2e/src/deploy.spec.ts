@@ -73,17 +73,22 @@ test('port-forward serves the UI and the API, survives a pod replacement, and le
     expect(listed.map((t) => t.title)).toContain(title);
     expect(await (await fetch(`${fe}/`)).text()).toContain(title);
 
-    // Replace the frontend pod: the forward must come back within 5 s of the new pod being ready.
+    // Replace the frontend pod. kubectl port-forward is bound to the old pod and exits with
+    // it; the forward must answer again within 5 s of the new pod being ready (counted from
+    // when the old pod is gone too, since it may serve until then).
     const [old] = (await cluster.podUids())['frontend'];
+    const before = out.length;
     await cluster.kubectl(['delete', 'pod', '-n', 'default', '-l', 'app.kubernetes.io/name=frontend', '--wait=false']);
-    const readyAt = await waitFor('a new ready frontend pod', async () => {
+    const readyAt = await waitFor('a new ready frontend pod, and the old one gone', async () => {
       const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-n', 'default', '-l', 'app.kubernetes.io/name=frontend', '-o', 'json'])).items as any[];
-      const fresh = pods.find((p) => p.metadata.uid !== old && !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
-      return fresh ? Date.now() : undefined;
+      const fresh = pods.find((p) => p.metadata.uid !== old && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+      return fresh && !pods.some((p) => p.metadata.uid === old) ? Date.now() : undefined;
     });
     const backAt = await waitFor('the forwarded frontend URL to answer again', async () => ((await fetch(`${fe}/api/health`).then((r) => r.ok).catch(() => false)) ? Date.now() : undefined), 60_000, 100);
-    summary.push(`port-forward recovery: answered ${((backAt - readyAt) / 1000).toFixed(1)} s after the new pod was ready`);
+    await waitFor('the supervisor to report the reconnect', async () => (/reconnected: .*svc\/todo-frontend/.test(out.slice(before)) ? true : undefined), 10_000);
+    summary.push(`port-forward recovery: answered ${((backAt - readyAt) / 1000).toFixed(1)} s after the new pod was ready and the old one gone`);
     expect(backAt - readyAt).toBeLessThan(5000);
+    expect((await (await fetch(`${fe}/api/todos`)).json()) as unknown[]).toBeInstanceOf(Array);
   } finally {
     process.kill(-pf.pid!, 'SIGINT');
     await pf;
