@@ -93,7 +93,9 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
 async function undo(helm: Helm, spec: ReleaseSpec, lastGood: number | null, after: ReleaseInfo | null, log: (l: string) => void): Promise<string> {
   if (lastGood !== null) {
     log(`rolling back release ${spec.release} to revision ${lastGood}`);
-    const r = await helm.rollback(spec.release, spec.namespace, lastGood, spec.timeoutSeconds);
+    // The old revision's pods were ready before: give them time to be again, even when the
+    // failed rollout had a short timeout.
+    const r = await helm.rollback(spec.release, spec.namespace, lastGood, Math.max(spec.timeoutSeconds, 180));
     return r.exitCode === 0 ? `rolled back to revision ${lastGood}` : `rollback to revision ${lastGood} FAILED (${r.stderr.trim()}); run helm rollback ${spec.release} ${lastGood} -n ${spec.namespace}`;
   }
   if (after) {
