@@ -63,17 +63,26 @@ export interface DeploymentProgress {
   summary: string;
 }
 
-/** A Deployment is rolled out when the controller saw the new spec and every replica is new and available. */
-export function deploymentProgress(d: any): DeploymentProgress {
+/**
+ * A Deployment is rolled out when the controller saw the new spec and its newest
+ * ReplicaSet has every replica available. Old pods still terminating do not count: they
+ * already left the Service (this is what `helm --wait` checks, not `kubectl rollout status`,
+ * which also waits for them to exit).
+ */
+export function deploymentProgress(d: any, replicaSets: any[] = []): DeploymentProgress {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   const updated = s.updatedReplicas ?? 0;
-  const available = s.availableReplicas ?? 0;
+  const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  const newest = replicaSets.find(
+    (rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision && (rs.metadata?.ownerReferences ?? []).some((o: any) => o.kind === 'Deployment' && o.name === d.metadata.name),
+  );
+  const available = newest ? (newest.status?.availableReplicas ?? 0) : (s.availableReplicas ?? 0);
   const total = s.replicas ?? 0;
   const failed = (s.conditions ?? []).find((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  const ready = observed && updated === want && available === want && total === want && !failed;
-  return { name: d.metadata.name, ready, summary: `${available}/${want} available, ${updated}/${want} updated${total > want ? `, ${total - want} old terminating` : ''}` };
+  const ready = observed && updated === want && available >= want && !failed && (newest !== undefined || total === want);
+  return { name: d.metadata.name, ready, summary: `${Math.min(available, want)}/${want} new available, ${updated}/${want} updated${total > want ? `, ${total - want} old terminating` : ''}` };
 }
 
 export function render(d: Diagnosis, logs?: string): string {

@@ -79,11 +79,21 @@ describe('diagnosePod', () => {
 });
 
 describe('deploymentProgress', () => {
-  const dep = (spec: number, status: any, generation = 2) => ({ metadata: { name: 'todo-frontend', generation }, spec: { replicas: spec }, status });
-  it('is ready only when the new spec is observed and every replica is new and available', () => {
-    expect(deploymentProgress(dep(2, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).ready).toBe(true);
-    expect(deploymentProgress(dep(2, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 })).ready).toBe(false);
-    expect(deploymentProgress(dep(2, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 })).summary).toBe('2/2 available, 2/2 updated, 1 old terminating');
+  const dep = (spec: number, status: any, generation = 2) => ({ metadata: { name: 'todo-frontend', generation, annotations: { 'deployment.kubernetes.io/revision': '3' } }, spec: { replicas: spec }, status });
+  const rs = (revision: string, available: number) => ({
+    metadata: { annotations: { 'deployment.kubernetes.io/revision': revision }, ownerReferences: [{ kind: 'Deployment', name: 'todo-frontend' }] },
+    status: { availableReplicas: available },
+  });
+  it('is ready when the new spec is observed and the newest ReplicaSet has every replica available', () => {
+    expect(deploymentProgress(dep(2, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), [rs('3', 2)]).ready).toBe(true);
+    expect(deploymentProgress(dep(2, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }), [rs('3', 2)]).ready).toBe(false);
     expect(deploymentProgress(dep(0, { observedGeneration: 2 })).ready).toBe(true);
+  });
+  it('does not wait for old pods that are terminating', () => {
+    const p = deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 }), [rs('2', 1), rs('3', 1)]);
+    expect(p).toEqual({ name: 'todo-frontend', ready: true, summary: '1/1 new available, 1/1 updated, 1 old terminating' });
+  });
+  it('is not fooled by old pods that are still available while the new one starts', () => {
+    expect(deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }), [rs('2', 1), rs('3', 0)]).ready).toBe(false);
   });
 });

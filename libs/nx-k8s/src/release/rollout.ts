@@ -16,6 +16,7 @@ export class RolloutFailedError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const POLL_MS = 400;
 
 export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: string) => void): Promise<void> {
   const deadline = Date.now() + s.timeoutSeconds * 1000;
@@ -24,10 +25,11 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
   let lastPrinted = 0;
   const notReadySince = new Map<string, number>();
   for (;;) {
-    const list = await kubectl.json<{ items: any[] }>(['get', 'deployments,pods', '-n', s.namespace, '-l', selector]);
+    const list = await kubectl.json<{ items: any[] }>(['get', 'deployments,replicasets,pods', '-n', s.namespace, '-l', selector]);
     const deployments = list.items.filter((i) => i.kind === 'Deployment');
     const pods = list.items.filter((i) => i.kind === 'Pod');
-    const progress = deployments.map(deploymentProgress);
+    const replicaSets = list.items.filter((i) => i.kind === 'ReplicaSet');
+    const progress = deployments.map((d) => deploymentProgress(d, replicaSets));
     if (progress.every((p) => p.ready)) return;
 
     const problems: Diagnosis[] = [];
@@ -62,6 +64,6 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
       lastSummary = summary;
       lastPrinted = Date.now();
     }
-    await sleep(1000);
+    await sleep(POLL_MS);
   }
 }
