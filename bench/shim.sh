@@ -6,5 +6,5 @@ real=$(PATH="$NX_K8S_BENCH_REALPATH" command -v "$name")
 start=$(date +%s.%N)
 "$real" "$@"
 code=$?
-printf '%s %s %s\n' "$start" "$(date +%s.%N)" "$name" >>"$NX_K8S_BENCH_LOG"
+printf '%s %s %s %s\n' "$start" "$(date +%s.%N)" "$name" "${1:-}" >>"$NX_K8S_BENCH_LOG"
 exit $code

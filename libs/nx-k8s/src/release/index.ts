@@ -19,7 +19,7 @@ export interface ReleaseSpec extends DesiredState {
   secretsFile: string | null;
 }
 
-export type ReleaseResult = { action: 'installed' | 'upgraded' | 'up to date'; revision: number };
+export type ReleaseResult = { action: 'installed' | 'upgraded' | 'up to date'; revision: number; waitedSeconds: number };
 
 export class ReleaseStuckError extends Error {
   constructor(r: ReleaseInfo) {
@@ -44,7 +44,7 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
   const before = await helm.status(spec.release, spec.namespace);
   if (before?.status.startsWith('pending-')) throw new ReleaseStuckError(before);
   if (before && (await releaseInSync(cluster, helm, spec.release, spec.namespace, digest))) {
-    return { action: 'up to date', revision: before.revision };
+    return { action: 'up to date', revision: before.revision, waitedSeconds: 0 };
   }
   // A release whose every revision failed cannot be upgraded; start it over.
   const history = before ? await helm.history(spec.release, spec.namespace) : [];
@@ -79,6 +79,7 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
     throw new Error(`helm upgrade --install ${spec.release} failed: ${mask((r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n'))}`);
   }
   const after = (await helm.status(spec.release, spec.namespace))!;
+  const waitStarted = Date.now();
   try {
     await waitForRollout(cluster.kubectl, { namespace: spec.namespace, release: spec.release, timeoutSeconds: spec.timeoutSeconds }, log);
   } catch (e) {
@@ -86,7 +87,7 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
     const how = await undo(helm, spec, installing ? null : lastGood!.revision, after, log);
     throw new Error(`release ${spec.release} revision ${after.revision} did not become ready; ${how}:\n  ${mask(e.lines.join('\n  '))}`);
   }
-  return { action: installing ? 'installed' : 'upgraded', revision: after.revision };
+  return { action: installing ? 'installed' : 'upgraded', revision: after.revision, waitedSeconds: (Date.now() - waitStarted) / 1000 };
 }
 
 /** Leaves the cluster as it was: roll back to the last good revision, or remove a failed first install. */

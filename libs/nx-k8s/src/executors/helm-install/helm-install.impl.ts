@@ -18,7 +18,9 @@ export default async function helmInstall(options: HelmInstallExecutorSchema, co
     const started = Date.now();
     log(`values: chart defaults < ${o.valuesFiles.map((f) => relative(o.chartDir, f)).join(' < ') || '(no values files)'} < --set; images ${Object.values(o.setString).join(' ') || 'none'}; ${Object.keys(o.secretValues).length} secret(s) from the environment/.env`);
     const result = await withSecretsFile(o.secretValues, (secretsFile) => deployRelease({ ...o, secretsFile }, cluster, run, log));
-    log(`${result.action}: release ${o.release} revision ${result.revision} in namespace ${o.namespace} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    const waited = result.waitedSeconds > 0 ? `, of which ${result.waitedSeconds.toFixed(1)} s waiting for pods to become ready` : '';
+    log(`${result.action}: release ${o.release} revision ${result.revision} in namespace ${o.namespace} (${took} s${waited})`);
     writeJson(join(context.root, o.outputFile), {
       release: o.release,
       namespace: o.namespace,
