@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { chartSourceDigest, descriptionFor, desiredDigest } from './desired';
@@ -9,6 +9,8 @@ const charts = resolve(__dirname, '../../../../charts');
 function chartCopy() {
   const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-chart-'));
   for (const c of ['todo-app', 'frontend', 'backend']) cpSync(join(charts, c), join(dir, c), { recursive: true });
+  // As in a fresh clone: no packaged subcharts yet.
+  rmSync(join(dir, 'todo-app', 'charts'), { recursive: true, force: true });
   return join(dir, 'todo-app');
 }
 
@@ -22,6 +24,7 @@ describe('desired state digest', () => {
     expect(desiredDigest({ ...base, valuesFiles: [join(chartDir, 'values-prod.yaml')] })).not.toBe(d0);
     expect(desiredDigest({ ...base, secretsDigest: 'e' })).not.toBe(d0);
     // Packaged subcharts and tests are build artifacts, not the desired state.
+    mkdirSync(join(chartDir, 'charts'), { recursive: true });
     writeFileSync(join(chartDir, 'charts', 'frontend-0.1.0.tgz'), 'x');
     expect(desiredDigest(base)).toBe(d0);
     // An edit in a subchart is.
