@@ -22,8 +22,9 @@ nx run-many -t e2e --parallel=1
 # One closing line over every runner: jest ("Tests: 3 passed, 3 total"), pytest
 # ("114 passed in 8.0s") and the smoke test ("smoke: 45 passed, 0 failed").
 plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-jest=$(grep -oE 'Tests: +([0-9]+ [a-z]+, )*[0-9]+ passed' <<<"$plain" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-pytest=$(grep -oE '^[a-z-]+: =+ ([0-9]+ [a-z]+, )*[0-9]+ passed.* in [0-9.]+s' <<<"$plain" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-smoke=$(grep -oE 'smoke: [0-9]+ passed' <<<"$plain" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+count() { { grep -oE "$1" <<<"$plain" || true; } | { grep -oE '[0-9]+ passed' || true; } | awk '{s+=$1} END {print s+0}'; }
+jest=$(count 'Tests: +([0-9]+ [a-z]+, )*[0-9]+ passed')
+pytest=$(count '^([a-z-]+: )?=+ ([0-9]+ [a-z]+, )*[0-9]+ passed.* in [0-9.]+s')
+smoke=$(count 'smoke: [0-9]+ passed')
 echo "==> all tests passed in $((SECONDS - started)) s (jest $jest, pytest $pytest, smoke $smoke)"
 echo "$((jest + pytest + smoke)) passed, 0 failed"
