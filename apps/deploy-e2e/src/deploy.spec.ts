@@ -172,6 +172,8 @@ test('8: image removed from the node: the load runs, the build does not', async 
   await cluster.removeFromNode(`docker.io/library/${fe.ref}`);
   const run = await deploy('8 image removed from the node');
   expect(workOf(run)).toEqual(['frontend:minikube-load']);
+  // Scenario 7 removed it from Docker too: the load rebuilt it from the cached record's tag.
+  expect(run.output).toContain(`${fe.ref} is not in Docker (Nx restored its record from cache): rebuilding it`);
   expect(await cluster.nodeImages()).toContain(`docker.io/library/${fe.ref}`);
   expect((await cluster.deploymentImages())['todo-frontend']).toBe(fe.ref);
 });
