@@ -12,11 +12,6 @@ export class Kind {
     readonly cluster: string,
   ) {}
 
-  async clusters(): Promise<string[]> {
-    const r = await runOk(this.run, 'kind', ['get', 'clusters']);
-    return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  }
-
   /** Returns whether kind transferred the image (false: every node already had it). */
   async load(ref: string): Promise<boolean> {
     const r = await runOk(this.run, 'kind', ['load', 'docker-image', '--name', this.cluster, ref]);

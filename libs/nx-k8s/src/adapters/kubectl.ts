@@ -1,6 +1,6 @@
 // kubectl adapter. Every call names its context explicitly, so a `kubectl config
 // use-context` in another terminal mid-run cannot send half a deploy elsewhere.
-import { Runner, runOk } from './run';
+import { Runner } from './run';
 
 export class ClusterUnreachableError extends Error {
   constructor(context: string, detail: string) {
@@ -54,10 +54,6 @@ export class Kubectl {
   async warningEvents(namespace: string, name: string): Promise<any[]> {
     const list = await this.json<{ items: any[] }>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name},type=Warning`]);
     return list.items;
-  }
-
-  async deleteNamespacedObject(namespace: string, kind: string, name: string): Promise<void> {
-    await runOk(this.run, 'kubectl', this.argv(['delete', kind, name, '-n', namespace, '--ignore-not-found']));
   }
 
   /** argv for `kubectl port-forward`, started and supervised by the forward stage. */

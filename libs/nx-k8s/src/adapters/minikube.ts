@@ -42,10 +42,4 @@ export class Minikube {
   async tag(source: string, target: string): Promise<void> {
     await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'tag', source, target]);
   }
-
-  /** DOCKER_HOST and friends of the node's Docker, for building straight into it. */
-  async dockerEnv(): Promise<Record<string, string>> {
-    const r = await runOk(this.run, 'minikube', ['-p', this.profile, 'docker-env', '--shell', 'none', '-o', 'json']);
-    return JSON.parse(r.stdout) as Record<string, string>;
-  }
 }

@@ -24,7 +24,7 @@ export default async function minikubeLoad(options: MinikubeLoadExecutorSchema, 
 
     // A cache hit restores the record, not the image: rebuild it when Docker lost it and the
     // cluster does not already have it.
-    if (!(await isLoaded(record, cluster.target, run)) && !(await new Docker(run).inspect(record.ref))) {
+    if (!(await new Docker(run).inspect(record.ref)) && !(await isLoaded(record, cluster.target, run))) {
       log(`${record.ref} is not in Docker (Nx restored its record from cache): rebuilding it`);
       const buildOptions = normalizeBuildOptions(readTargetOptions<DockerBuildExecutorSchema>({ project, target: o.buildTarget }, context), project);
       const rebuilt = await ensureImage({ ...buildOptions, tag: record.tag }, context.root, run, log);
