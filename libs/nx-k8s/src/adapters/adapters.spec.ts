@@ -5,7 +5,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { buildArgs, builderEnv, missingBaseImage, parseInspect, parseProgress } from './docker';
 import { ctrArgv, normalizeRef } from './containerd';
-import { parseHistory, parseStatus, upgradeArgv } from './helm';
+import { parseHistory, parseStatus, Helm, upgradeArgv } from './helm';
 import { loadSkipped } from './kind';
 import { parseForwardingLine } from './kubectl';
 import { describeStatusExit, parseImageList } from './minikube';
@@ -51,16 +51,27 @@ describe('docker', () => {
 });
 
 describe('helm', () => {
-  it('always passes the full set of values, strings for images, and no --wait (own rollout check)', () => {
-    const argv = upgradeArgv(
-      { release: 'todo-app', chart: 'charts/todo-app', namespace: 'default', valuesFiles: ['a.yaml', 'b.yaml'], set: { 'x.y': '1' }, setString: { 'frontend.image.tag': 'nx-1' }, description: 'nx-k8s desired=abc', createNamespace: true, timeoutSeconds: 300 },
-      'nx-k8s-local',
-    );
+  it('always passes the full set of values, the non-file ones on standard input, and no --wait (own rollout check)', () => {
+    const args = { release: 'todo-app', chart: 'charts/todo-app', namespace: 'default', valuesFiles: ['a.yaml', 'b.yaml'], stdinValues: '{"x":{"y":"1,2"}}', description: 'nx-k8s desired=abc', createNamespace: true, timeoutSeconds: 300 };
+    const argv = upgradeArgv(args, 'nx-k8s-local');
     expect(argv).toEqual([
       'upgrade', '--install', 'todo-app', 'charts/todo-app', '--namespace', 'default', '--kube-context', 'nx-k8s-local', '--create-namespace', '--reset-values',
-      '--values', 'a.yaml', '--values', 'b.yaml', '--set', 'x.y=1', '--set-string', 'frontend.image.tag=nx-1', '--description', 'nx-k8s desired=abc', '--timeout', '300s',
+      '--values', 'a.yaml', '--values', 'b.yaml', '--values', '-', '--description', 'nx-k8s desired=abc', '--timeout', '300s',
     ]);
+    expect(argv.join(' ')).not.toContain('1,2');
     expect(argv).not.toContain('--wait');
+    expect(upgradeArgv({ ...args, stdinValues: null }, 'c')).not.toContain('-');
+  });
+  it('sends the stdin values to helm, never in argv', async () => {
+    const calls: Array<{ args: readonly string[]; input?: unknown }> = [];
+    const helm = new Helm(async (_p, args, o) => (calls.push({ args, input: o?.input }), { exitCode: 0, stdout: '', stderr: '' }), 'ctx');
+    await helm.upgrade({ release: 'r', chart: 'c', namespace: 'n', valuesFiles: [], stdinValues: '{"s":"p$w,d"}', description: 'd', createNamespace: false, timeoutSeconds: 1 });
+    expect(calls[0].input).toBe('{"s":"p$w,d"}');
+    expect(calls[0].args.join(' ')).not.toContain('p$w');
+  });
+  it('fails loudly when helm history fails, instead of reading it as "no revision"', async () => {
+    const helm = new Helm(async () => ({ exitCode: 1, stdout: '', stderr: 'Error: Kubernetes cluster unreachable' }), 'ctx');
+    await expect(helm.history('r', 'n')).rejects.toThrow(/helm history r .*exited with 1: Error: Kubernetes cluster unreachable/);
   });
   it('parses status and history', () => {
     const s = parseStatus(JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }));

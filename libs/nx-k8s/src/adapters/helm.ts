@@ -26,9 +26,8 @@ export interface UpgradeArgs {
   chart: string;
   namespace: string;
   valuesFiles: string[];
-  /** --set-string pairs: image repositories and tags are strings even when they look like numbers. */
-  setString: Record<string, string>;
-  set: Record<string, string>;
+  /** A values document for helm's standard input (`--values -`), applied after the files; null for none. */
+  stdinValues: string | null;
   description: string;
   createNamespace: boolean;
   timeoutSeconds: number;
@@ -41,8 +40,7 @@ export function upgradeArgv(a: UpgradeArgs, context: string): string[] {
   // pass the full set, and --reset-values makes that explicit.
   args.push('--reset-values');
   for (const f of a.valuesFiles) args.push('--values', f);
-  for (const [k, v] of Object.entries(a.set)) args.push('--set', `${k}=${v}`);
-  for (const [k, v] of Object.entries(a.setString)) args.push('--set-string', `${k}=${v}`);
+  if (a.stdinValues !== null) args.push('--values', '-');
   args.push('--description', a.description, '--timeout', `${a.timeoutSeconds}s`);
   return args;
 }
@@ -83,6 +81,8 @@ export class HelmNotFoundError extends Error {
   }
 }
 
+let helmVersion: Promise<string> | undefined;
+
 export class Helm {
   constructor(
     private readonly run: Runner,
@@ -99,13 +99,19 @@ export class Helm {
     return parseStatus(r.stdout);
   }
 
+  /** Revisions, oldest first; a failure is an error, never an empty history (that would read as "no good revision"). */
   async history(release: string, namespace: string) {
-    const r = await this.run('helm', ['history', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json', '--max', '20']);
-    return r.exitCode === 0 ? parseHistory(r.stdout) : [];
+    const r = await runOk(this.run, 'helm', ['history', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json', '--max', '20'], { timeout: 30_000 });
+    return parseHistory(r.stdout);
+  }
+
+  /** `helm version --short`, asked once per process: it is part of every release's desired state. */
+  version(): Promise<string> {
+    return (helmVersion ??= runOk(this.run, 'helm', ['version', '--short'], { timeout: 30_000 }).then((r) => r.stdout.trim()));
   }
 
   async upgrade(a: UpgradeArgs, onOutput?: (s: string) => void) {
-    return this.run('helm', upgradeArgv(a, this.context), { onOutput });
+    return this.run('helm', upgradeArgv(a, this.context), { onOutput, input: a.stdinValues ?? undefined });
   }
 
   async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number) {

@@ -1,29 +1,10 @@
-// Custom hashers let a cache hit stand only while the cluster agrees with it.
-//
-// The hash of a cluster task is h0 = H(Nx's input hash, cluster identity). A recreated
-// cluster or another context changes the identity and so every hash. Then the task's own
-// check of the cluster (image loaded? release deployed with our digest?) decides:
-//   - in sync: h0, a cache hit when Nx has it;
-//   - out of sync and h0 never cached: h0, the task runs and its result is stored under h0;
-//   - out of sync but h0 cached: the cache would lie, so a different hash makes the task run.
-// A check that the cluster changes by running the task can not be part of the hash itself
-// (the hash before the first run would never match the one after it); this is why it only
-// chooses between the two values.
+// Custom hashers let a cache hit stand only while the cluster agrees with it: see
+// cache/decision.ts for the decision, this file for how it meets Nx.
 import type { Hash, HasherContext, Task } from '@nx/devkit';
-import { createHash } from 'crypto';
-import { existsSync } from 'fs';
-import { join } from 'path';
+import { randomUUID } from 'crypto';
+import { ClusterCheck, clusterTaskHash, combine, pluginDigest, recallToken, rememberToken } from '../cache';
 
-export function combine(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 20);
-}
-
-/** Nx's local cache keeps one folder per task hash. */
-export function nxCacheHas(hash: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { cacheDir } = require('nx/src/utils/cache-directory') as { cacheDir: string };
-  return existsSync(join(cacheDir, hash));
-}
+export { combine } from '../cache';
 
 /** Nx passes the task's environment to custom hashers, though its types do not say so. */
 export function hasherEnv(context: HasherContext): NodeJS.ProcessEnv {
@@ -36,25 +17,31 @@ export function targetOptions<T>(task: Task, context: HasherContext): T {
   return { ...(target?.options ?? {}), ...(config ?? {}), ...(task.overrides ?? {}) } as T;
 }
 
-export async function clusterAwareHash(
-  task: Task,
-  context: HasherContext,
-  check: () => Promise<{ identity: string; inSync: boolean; note: string }>,
-): Promise<Hash> {
-  const base = await context.hasher.hashTask(task, context.taskGraph, hasherEnv(context));
-  let identity: string;
-  let inSync: boolean;
-  let note: string;
+export interface ClusterState {
+  /** Context, server and kube-system UID: a recreated cluster changes every hash. */
+  identity: string;
+  /** What the stage puts into the cluster (image ID, desired-state digest). */
+  desired: string;
+  inSync: boolean;
+  note: string;
+}
+
+export async function clusterAwareHash(task: Task, context: HasherContext, check: () => Promise<ClusterState>): Promise<Hash> {
+  const env = hasherEnv(context);
+  const base = await context.hasher.hashTask(task, context.taskGraph, env);
+  let state: ClusterState;
   try {
-    ({ identity, inSync, note } = await check());
+    state = await check();
   } catch (e) {
-    // The task will run and say what is wrong; a hash nobody can have cached makes sure it does.
-    return { value: combine(base.value, 'unverifiable', String(Date.now()), String(Math.random())), details: base.details };
+    // The task will run and say what is wrong; a hash no cache holds makes sure it does.
+    return { value: clusterTaskHash(base.value, { inSync: false, nonce: randomUUID() }, null), details: base.details };
   }
-  const h0 = combine(base.value, identity);
-  const value = inSync || !nxCacheHas(h0) ? h0 : combine(h0, 'out-of-sync');
+  const h0 = combine(base.value, state.identity, state.desired, pluginDigest());
+  const decision: ClusterCheck = state.inSync ? { inSync: true } : { inSync: false, nonce: randomUUID() };
+  const value = clusterTaskHash(h0, decision, state.inSync ? recallToken(h0, env) : null);
+  if (!state.inSync) rememberToken(h0, value, env);
   return {
     value,
-    details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:cluster': combine(identity), 'nx-k8s:state': note } },
+    details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:cluster': combine(state.identity), 'nx-k8s:state': state.note } },
   };
 }

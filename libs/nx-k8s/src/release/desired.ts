@@ -1,18 +1,27 @@
 // The release's desired state as one digest: chart sources (the umbrella and its file://
-// subcharts), the values files in order, every --set/--set-string and a digest of the
-// secrets. helm-install records it in the release description, and the hasher compares
-// it with what the cluster runs: equal means the release is up to date.
+// subcharts), the values files in order, the values given on standard input (set, images,
+// a keyed digest of the secrets), and the tools that turn them into manifests (helm, the
+// plugin). helm-install records it in the release description, and the hasher compares it
+// with what the cluster runs: equal means the release is up to date.
 import { createHash } from 'crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { parse } from 'yaml';
+import { canonicalJson, Scalar } from './values';
 
 export interface DesiredState {
   chartDir: string;
   valuesFiles: string[];
-  set: Record<string, string>;
-  setString: Record<string, string>;
+  set: Record<string, Scalar>;
+  /** values path -> repository or tag of a loaded image. */
+  images: Record<string, string>;
   secretsDigest: string;
+}
+
+/** What renders the manifests besides the chart: a new helm or a fixed plugin is a new desired state. */
+export interface RenderTools {
+  helm: string;
+  plugin: string;
 }
 
 function files(dir: string, skip: (rel: string) => boolean, root = dir): string[] {
@@ -47,12 +56,12 @@ export function chartSourceDigest(chartDir: string): string {
   return h.digest('hex');
 }
 
-export function desiredDigest(d: DesiredState): string {
-  const h = createHash('sha256').update('nx-k8s-release-v1');
+export function desiredDigest(d: DesiredState, tools: RenderTools): string {
+  const h = createHash('sha256').update('nx-k8s-release-v2');
+  h.update(`\0helm\0${tools.helm}\0plugin\0${tools.plugin}\0`);
   h.update(chartSourceDigest(d.chartDir));
-  for (const f of d.valuesFiles) h.update(`\0values\0${f}\0`).update(existsSync(f) ? readFileSync(f) : '');
-  for (const [k, v] of Object.entries(d.set).sort()) h.update(`\0set\0${k}=${v}`);
-  for (const [k, v] of Object.entries(d.setString).sort()) h.update(`\0set-string\0${k}=${v}`);
+  for (const f of d.valuesFiles) h.update(`\0values\0${relative(d.chartDir, f)}\0`).update(existsSync(f) ? readFileSync(f) : '');
+  h.update(`\0set\0${canonicalJson(d.set)}\0images\0${canonicalJson(d.images)}`);
   h.update(`\0secrets\0${d.secretsDigest}`);
   return h.digest('hex').slice(0, 32);
 }

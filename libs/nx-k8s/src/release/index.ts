@@ -1,22 +1,26 @@
 // The release stage: helm upgrade --install with the full set of values, our own rollout
-// check, and a rollback (or, for a first install, an uninstall) when it fails.
-import { Helm, ReleaseInfo } from '../adapters/helm';
+// check, and a rollback (or, for a failed first install, an uninstall) when it fails. What
+// to do is decided by planRelease from what the cluster holds; deployRelease does it.
+import { Helm, ReleaseInfo, ReleaseStatus } from '../adapters/helm';
 import { Runner } from '../adapters/run';
 import { Cluster } from '../cluster';
 import { mask } from '../secrets';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
-import { DesiredState, descriptionFor, desiredDigest } from './desired';
+import { descriptionFor } from './desired';
 import { RolloutFailedError, waitForRollout } from './rollout';
 
 export * from './desired';
 
-export interface ReleaseSpec extends DesiredState {
+export interface ReleaseSpec {
+  chartDir: string;
+  valuesFiles: string[];
+  /** The values document for helm's standard input (set, images, secrets), or null. */
+  stdinValues: string | null;
+  digest: string;
   release: string;
   namespace: string;
   createNamespace: boolean;
   timeoutSeconds: number;
-  /** Secrets as a values file path, or null. */
-  secretsFile: string | null;
 }
 
 export type ReleaseResult = { action: 'installed' | 'upgraded' | 'up to date'; revision: number; waitedSeconds: number };
@@ -38,45 +42,59 @@ export async function releaseInSync(cluster: Cluster, helm: Helm, release: strin
   return deployments.items.every((d) => (d.status?.conditions ?? []).some((c: any) => c.type === 'Available' && c.status === 'True'));
 }
 
+export type ReleasePlan =
+  | { action: 'up to date' }
+  | { action: 'stuck' }
+  | { action: 'install' }
+  /** Every revision failed: helm cannot upgrade it, so it is removed and installed again. */
+  | { action: 'reinstall' }
+  | { action: 'upgrade'; lastGood: number };
+
+/** Pure: what to do given the release as it is (called while holding the release's lock). */
+export function planRelease(current: ReleaseInfo | null, history: Array<{ revision: number; status: ReleaseStatus }>, inSync: boolean): ReleasePlan {
+  if (!current) return { action: 'install' };
+  if (current.status.startsWith('pending-')) return { action: 'stuck' };
+  if (inSync) return { action: 'up to date' };
+  const lastGood = [...history].reverse().find((h) => h.status === 'deployed' || h.status === 'superseded');
+  return lastGood ? { action: 'upgrade', lastGood: lastGood.revision } : { action: 'reinstall' };
+}
+
 export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Runner, log: (l: string) => void): Promise<ReleaseResult> {
   const helm = new Helm(run, cluster.context.name);
-  const digest = desiredDigest(spec);
   const before = await helm.status(spec.release, spec.namespace);
-  if (before?.status.startsWith('pending-')) throw new ReleaseStuckError(before);
-  if (before && (await releaseInSync(cluster, helm, spec.release, spec.namespace, digest))) {
-    return { action: 'up to date', revision: before.revision, waitedSeconds: 0 };
-  }
-  // A release whose every revision failed cannot be upgraded; start it over.
-  const history = before ? await helm.history(spec.release, spec.namespace) : [];
-  const lastGood = [...history].reverse().find((h) => h.status === 'deployed' || h.status === 'superseded');
-  if (before && !lastGood) {
+  const inSync = before ? await releaseInSync(cluster, helm, spec.release, spec.namespace, spec.digest) : false;
+  const history = before && !inSync ? await helm.history(spec.release, spec.namespace) : [];
+  const plan = planRelease(before, history, inSync);
+  if (plan.action === 'stuck') throw new ReleaseStuckError(before!);
+  if (plan.action === 'up to date') return { action: 'up to date', revision: before!.revision, waitedSeconds: 0 };
+  if (plan.action === 'reinstall') {
     log(`release ${spec.release} has no successful revision: uninstalling it before installing again`);
     await helm.uninstall(spec.release, spec.namespace);
   }
 
   if (needsDependencyBuild(spec.chartDir)) {
-    log(`helm dependency build ${spec.chartDir} (a subchart changed)`);
+    log(`helm dependency build ${spec.chartDir} (a subchart or its package changed)`);
     await helm.dependencyBuild(spec.chartDir);
     markDependenciesBuilt(spec.chartDir);
   }
 
-  const installing = !before || !lastGood;
-  log(`${installing ? 'installing' : 'upgrading'} release ${spec.release} in namespace ${spec.namespace} (context ${cluster.context.name})`);
+  const lastGood = plan.action === 'upgrade' ? plan.lastGood : null;
+  const revisionBefore = plan.action === 'upgrade' ? before!.revision : null;
+  log(`${lastGood === null ? 'installing' : 'upgrading'} release ${spec.release} in namespace ${spec.namespace} (context ${cluster.context.name})`);
   const r = await helm.upgrade({
     release: spec.release,
     chart: spec.chartDir,
     namespace: spec.namespace,
-    valuesFiles: spec.secretsFile ? [...spec.valuesFiles, spec.secretsFile] : spec.valuesFiles,
-    set: spec.set,
-    setString: spec.setString,
-    description: descriptionFor(digest),
+    valuesFiles: spec.valuesFiles,
+    stdinValues: spec.stdinValues,
+    description: descriptionFor(spec.digest),
     createNamespace: spec.createNamespace,
     timeoutSeconds: spec.timeoutSeconds,
   });
   if (r.exitCode !== 0) {
     const after = await helm.status(spec.release, spec.namespace).catch(() => null);
-    await undo(helm, spec, installing ? null : lastGood!.revision, after, log);
-    throw new Error(`helm upgrade --install ${spec.release} failed: ${mask((r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n'))}`);
+    const how = await undo(helm, spec, lastGood, revisionBefore, after, log);
+    throw new Error(`helm upgrade --install ${spec.release} failed (${how}): ${mask((r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n'))}`);
   }
   const after = (await helm.status(spec.release, spec.namespace))!;
   const waitStarted = Date.now();
@@ -84,14 +102,19 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
     await waitForRollout(cluster.kubectl, { namespace: spec.namespace, release: spec.release, timeoutSeconds: spec.timeoutSeconds }, log);
   } catch (e) {
     if (!(e instanceof RolloutFailedError)) throw e;
-    const how = await undo(helm, spec, installing ? null : lastGood!.revision, after, log);
+    const how = await undo(helm, spec, lastGood, revisionBefore, after, log);
     throw new Error(`release ${spec.release} revision ${after.revision} did not become ready; ${how}:\n  ${mask(e.lines.join('\n  '))}`);
   }
-  return { action: installing ? 'installed' : 'upgraded', revision: after.revision, waitedSeconds: (Date.now() - waitStarted) / 1000 };
+  return { action: lastGood === null ? 'installed' : 'upgraded', revision: after.revision, waitedSeconds: (Date.now() - waitStarted) / 1000 };
 }
 
-/** Leaves the cluster as it was: roll back to the last good revision, or remove a failed first install. */
-async function undo(helm: Helm, spec: ReleaseSpec, lastGood: number | null, after: ReleaseInfo | null, log: (l: string) => void): Promise<string> {
+/**
+ * Leaves the cluster as it was: roll back to the last good revision, or remove a failed
+ * first install. Nothing is undone when this deploy made no new revision (helm refused
+ * before writing one): the release is still what it was.
+ */
+async function undo(helm: Helm, spec: ReleaseSpec, lastGood: number | null, revisionBefore: number | null, after: ReleaseInfo | null, log: (l: string) => void): Promise<string> {
+  if (!after || after.revision === revisionBefore) return 'no new revision was made, nothing to undo';
   if (lastGood !== null) {
     log(`rolling back release ${spec.release} to revision ${lastGood}`);
     // The old revision's pods were ready before: give them time to be again, even when the
@@ -99,10 +122,7 @@ async function undo(helm: Helm, spec: ReleaseSpec, lastGood: number | null, afte
     const r = await helm.rollback(spec.release, spec.namespace, lastGood, Math.max(spec.timeoutSeconds, 180));
     return r.exitCode === 0 ? `rolled back to revision ${lastGood}` : `rollback to revision ${lastGood} FAILED (${r.stderr.trim()}); run helm rollback ${spec.release} ${lastGood} -n ${spec.namespace}`;
   }
-  if (after) {
-    log(`uninstalling the failed first install of ${spec.release}`);
-    await helm.uninstall(spec.release, spec.namespace);
-    return 'the failed first install was uninstalled';
-  }
-  return 'nothing was installed';
+  log(`uninstalling the failed first install of ${spec.release}`);
+  await helm.uninstall(spec.release, spec.namespace);
+  return 'the failed first install was uninstalled';
 }

@@ -2,6 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { chartSourceDigest, descriptionFor, desiredDigest } from './desired';
+import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
+import { planRelease } from '.';
 import { deploymentProgress, diagnosePod, render } from './diagnose';
 
 const charts = resolve(__dirname, '../../../../charts');
@@ -15,23 +17,64 @@ function chartCopy() {
 }
 
 describe('desired state digest', () => {
-  it('follows the chart, its file:// subcharts, values files and --set, and nothing else', () => {
+  it('follows the chart, its file:// subcharts, values files, set, images, secrets and the tools, and nothing else', () => {
     const chartDir = chartCopy();
-    const base = { chartDir, valuesFiles: [join(chartDir, 'values-dev.yaml')], set: {}, setString: { 'frontend.image.tag': 'nx-1' }, secretsDigest: 'd' };
-    const d0 = desiredDigest(base);
-    expect(desiredDigest(base)).toBe(d0);
-    expect(desiredDigest({ ...base, setString: { 'frontend.image.tag': 'nx-2' } })).not.toBe(d0);
-    expect(desiredDigest({ ...base, valuesFiles: [join(chartDir, 'values-prod.yaml')] })).not.toBe(d0);
-    expect(desiredDigest({ ...base, secretsDigest: 'e' })).not.toBe(d0);
+    const tools = { helm: 'v3.22.0', plugin: 'p1' };
+    const base = { chartDir, valuesFiles: [join(chartDir, 'values-dev.yaml')], set: { a: '1' }, images: { 'frontend.image.tag': 'nx-1' }, secretsDigest: 'd' };
+    const d0 = desiredDigest(base, tools);
+    expect(desiredDigest(base, tools)).toBe(d0);
+    expect(desiredDigest({ ...base, images: { 'frontend.image.tag': 'nx-2' } }, tools)).not.toBe(d0);
+    expect(desiredDigest({ ...base, valuesFiles: [join(chartDir, 'values-prod.yaml')] }, tools)).not.toBe(d0);
+    expect(desiredDigest({ ...base, secretsDigest: 'e' }, tools)).not.toBe(d0);
+    // A literal value is not a list: "1,2" and 1 differ from "1".
+    expect(desiredDigest({ ...base, set: { a: '1,2' } }, tools)).not.toBe(d0);
+    expect(desiredDigest({ ...base, set: { a: 1 } }, tools)).not.toBe(d0);
+    // A new helm or a fixed plugin renders anew.
+    expect(desiredDigest(base, { ...tools, helm: 'v3.23.0' })).not.toBe(d0);
+    expect(desiredDigest(base, { ...tools, plugin: 'p2' })).not.toBe(d0);
     // Packaged subcharts and tests are build artifacts, not the desired state.
     mkdirSync(join(chartDir, 'charts'), { recursive: true });
     writeFileSync(join(chartDir, 'charts', 'frontend-0.1.0.tgz'), 'x');
-    expect(desiredDigest(base)).toBe(d0);
+    expect(desiredDigest(base, tools)).toBe(d0);
+    // The same chart in another clone (another path) is the same desired state.
+    const other = chartCopy();
+    expect(desiredDigest({ ...base, chartDir: other, valuesFiles: [join(other, 'values-dev.yaml')] }, tools)).toBe(d0);
     // An edit in a subchart is.
     const before = chartSourceDigest(chartDir);
     writeFileSync(join(chartDir, '..', 'backend', 'templates', 'extra.yaml'), '# x\n');
     expect(chartSourceDigest(chartDir)).not.toBe(before);
     expect(descriptionFor('abc')).toBe('nx-k8s desired=abc');
+  });
+});
+
+describe('packaged subcharts', () => {
+  it('are built again when a package no longer matches what was built, not only when a source changed', () => {
+    const chartDir = chartCopy();
+    expect(needsDependencyBuild(chartDir)).toBe(true);
+    mkdirSync(join(chartDir, 'charts'));
+    writeFileSync(join(chartDir, 'charts', 'frontend-0.1.0.tgz'), 'built from the sources');
+    writeFileSync(join(chartDir, 'charts', 'backend-0.1.0.tgz'), 'built from the sources');
+    markDependenciesBuilt(chartDir);
+    expect(needsDependencyBuild(chartDir)).toBe(false);
+    writeFileSync(join(chartDir, 'charts', 'backend-0.1.0.tgz'), 'an older package');
+    expect(needsDependencyBuild(chartDir)).toBe(true);
+    markDependenciesBuilt(chartDir);
+    writeFileSync(join(chartDir, '..', 'frontend', 'values.yaml'), 'replicaCount: 3\n', { flag: 'a' });
+    expect(needsDependencyBuild(chartDir)).toBe(true);
+  });
+});
+
+describe('planRelease', () => {
+  const info = (status: any, revision = 4) => ({ name: 'r', namespace: 'n', revision, status, description: '' });
+  it('installs, upgrades from the last good revision, reinstalls when none is good, leaves an in-sync release alone', () => {
+    expect(planRelease(null, [], false)).toEqual({ action: 'install' });
+    expect(planRelease(info('deployed'), [], true)).toEqual({ action: 'up to date' });
+    expect(planRelease(info('failed'), [{ revision: 2, status: 'superseded' }, { revision: 3, status: 'deployed' }, { revision: 4, status: 'failed' }], false)).toEqual({ action: 'upgrade', lastGood: 3 });
+    expect(planRelease(info('failed', 2), [{ revision: 1, status: 'failed' }, { revision: 2, status: 'failed' }], false)).toEqual({ action: 'reinstall' });
+  });
+  it('stops on an interrupted operation', () => {
+    expect(planRelease(info('pending-upgrade'), [], false)).toEqual({ action: 'stuck' });
+    expect(planRelease(info('pending-install'), [], true)).toEqual({ action: 'stuck' });
   });
 });
 

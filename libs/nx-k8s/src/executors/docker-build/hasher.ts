@@ -1,20 +1,21 @@
 import type { Hash, HasherContext, Task } from '@nx/devkit';
 import { Docker } from '../../adapters/docker';
 import { run } from '../../adapters/run';
+import { pluginDigest } from '../../cache';
 import { combine, hasherEnv, targetOptions } from '../hashing';
 import { DockerBuildExecutorSchema } from './schema';
 
 /**
  * The tag is derived from this hash, so it must cover everything the image is made of.
  * Nx's inputs cover the files and options; a base image named in a build arg can change
- * under the same name (a rebuilt local base), so its image ID joins the hash.
+ * under the same name (a rebuilt local base), so its image ID joins the hash, and so does the
+ * plugin's own code (it decides how the image is built).
  */
 export default async function dockerBuildHasher(task: Task, context: HasherContext): Promise<Hash> {
   const base = await context.hasher.hashTask(task, context.taskGraph, hasherEnv(context));
   const o = targetOptions<DockerBuildExecutorSchema>(task, context);
   const images = Object.values(o.buildArgs ?? {}).filter((v) => /^[a-z0-9][\w./-]*:[\w.-]+$/.test(v)).sort();
-  if (images.length === 0) return base;
   const docker = new Docker(run);
   const ids = await Promise.all(images.map(async (i) => `${i}=${(await docker.inspect(i).catch(() => null))?.id ?? 'absent'}`));
-  return { value: combine(base.value, ...ids), details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:base-images': combine(...ids) } } };
+  return { value: combine(base.value, pluginDigest(), ...ids), details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:base-images': combine(...ids) } } };
 }

@@ -1,11 +1,14 @@
 // Options -> the release's desired state. Shared by the executor and its hasher so both
 // compute the same digest.
 import { existsSync } from 'fs';
-import { join } from 'path';
+import { join, relative, resolve } from 'path';
+import { Helm } from '../../adapters/helm';
+import { pluginDigest } from '../../cache';
 import { readJson } from '../../image/record';
 import { ClusterImage } from '../../load';
-import { DesiredState } from '../../release/desired';
-import { readSecrets, secretsDigest } from '../../secrets';
+import { DesiredState, desiredDigest } from '../../release/desired';
+import { Scalar, valuesTree } from '../../release/values';
+import { nxDotenvFiles, readSecrets, secretsDigest } from '../../secrets';
 import { recordPath } from '../context';
 import { HelmInstallExecutorSchema } from './schema';
 
@@ -15,11 +18,20 @@ export interface NormalizedRelease extends DesiredState {
   createNamespace: boolean;
   timeoutSeconds: number;
   context?: string;
+  /** values path -> secret value; only ever sent to helm's standard input. */
   secretValues: Record<string, string>;
+  secretNotes: string[];
   outputFile: string;
 }
 
-/** Layering of values (the data model's Configuration Hierarchy): chart values.yaml < values files in order < --set. */
+export interface TaskCoordinates {
+  project: string;
+  projectRoot: string;
+  target: string;
+  configuration?: string;
+}
+
+/** `images` maps a values prefix to the project whose loaded image it uses: <prefix>.image.repository / .tag. */
 export function imageValues(images: Record<string, string>, root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [prefix, project] of Object.entries(images).sort()) {
@@ -30,26 +42,40 @@ export function imageValues(images: Record<string, string>, root: string): Recor
   return out;
 }
 
-export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, project: string, projectRoot: string, root: string, env: NodeJS.ProcessEnv): NormalizedRelease {
-  const chart = o.chart ?? projectRoot;
-  const chartDir = join(root, chart);
-  if (!existsSync(join(chartDir, 'Chart.yaml'))) throw new Error(`no chart at ${chart} (Chart.yaml is missing; option chart of ${project}:helm-install). Fix: point option chart at a Helm chart directory`);
-  const valuesFiles = (o.valuesFiles ?? []).map((f) => join(chartDir, f));
+export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: TaskCoordinates, root: string, env: NodeJS.ProcessEnv): NormalizedRelease {
+  const where = `${task.project}:${task.target}`;
+  const chart = o.chart ?? task.projectRoot;
+  const chartDir = resolve(root, chart);
+  if (!existsSync(join(chartDir, 'Chart.yaml'))) throw new Error(`no chart at ${chart} (Chart.yaml is missing; option chart of ${where}). Fix: point option chart at a Helm chart directory`);
+  const valuesFiles = (o.valuesFiles ?? []).map((f) => resolve(chartDir, f));
   const missing = valuesFiles.find((f) => !existsSync(f));
-  if (missing) throw new Error(`values file ${missing} does not exist (option valuesFiles of ${project}:helm-install). Fix: create it or remove it from the configuration`);
-  const secretValues = readSecrets(o.secrets ?? {}, env, root, o.envFile ?? '.env');
+  if (missing) throw new Error(`values file ${relative(root, missing)} does not exist (option valuesFiles of ${where}). Fix: create it or remove it from the configuration`);
+  const envFile = o.envFile ?? '.env';
+  const secrets = readSecrets(o.secrets ?? {}, env, { root, envFile, nxDotenvFiles: nxDotenvFiles(task.projectRoot, task.target, task.configuration) });
   return {
     chartDir,
     valuesFiles,
-    set: o.set ?? {},
-    setString: imageValues(o.images ?? {}, root),
-    secretsDigest: secretsDigest(secretValues),
-    secretValues,
-    release: o.release ?? project,
+    set: (o.set ?? {}) as Record<string, Scalar>,
+    images: imageValues(o.images ?? {}, root),
+    secretsDigest: secretsDigest(secrets.values, env),
+    secretValues: secrets.values,
+    secretNotes: secrets.notes,
+    release: o.release ?? task.project,
     namespace: o.namespace ?? 'default',
     createNamespace: o.createNamespace ?? true,
     timeoutSeconds: o.timeout ?? 300,
     context: o.context,
-    outputFile: o.outputFile ?? recordPath(project, 'release.json'),
+    outputFile: o.outputFile ?? recordPath(task.project, 'release.json'),
   };
+}
+
+/** The release's desired-state digest, as the executor records it and the hasher compares it. */
+export async function releaseDigest(o: NormalizedRelease, helm: Helm): Promise<string> {
+  return desiredDigest(o, { helm: await helm.version(), plugin: pluginDigest() });
+}
+
+/** What helm reads on standard input: set < images < secrets, after the values files. */
+export function stdinValues(o: NormalizedRelease): string | null {
+  const layers = [o.set, o.images, o.secretValues];
+  return layers.some((l) => Object.keys(l).length > 0) ? JSON.stringify(valuesTree(...layers)) : null;
 }

@@ -4,7 +4,7 @@ export interface HelmInstallExecutorSchema {
   namespace?: string;
   createNamespace?: boolean;
   valuesFiles?: string[];
-  set?: Record<string, string>;
+  set?: Record<string, string | number | boolean>;
   images?: Record<string, string>;
   secrets?: Record<string, string>;
   envFile?: string;

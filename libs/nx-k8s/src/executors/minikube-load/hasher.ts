@@ -1,10 +1,10 @@
 import type { HasherContext, Task } from '@nx/devkit';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { workspaceRoot } from '@nx/devkit';
 import { run } from '../../adapters/run';
 import { clusterIdentity, resolveCluster } from '../../cluster';
-import { ImageRecord } from '../../image/record';
+import { ImageRecord, readJson } from '../../image/record';
 import { isLoaded } from '../../load';
 import { clusterAwareHash, hasherEnv, targetOptions } from '../hashing';
 import { normalizeLoadOptions } from './normalize';
@@ -17,9 +17,9 @@ export default function loadHasher(task: Task, context: HasherContext) {
     const cluster = await resolveCluster(o, hasherEnv(context), run);
     const identity = await clusterIdentity(cluster);
     const file = join(workspaceRoot, o.imageFile);
-    if (!existsSync(file)) return { identity, inSync: false, note: 'no image record' };
-    const record = JSON.parse(readFileSync(file, 'utf8')) as ImageRecord;
+    if (!existsSync(file)) return { identity, desired: 'no image record', inSync: false, note: 'no image record' };
+    const record = readJson<ImageRecord>(file, `run nx run ${task.target.project}:${o.buildTarget}`);
     const loaded = await isLoaded(record, cluster.target, run);
-    return { identity, inSync: loaded, note: loaded ? 'image present in the cluster' : 'image not in the cluster' };
+    return { identity, desired: `${record.ref}@${record.id}|${cluster.target.kind}`, inSync: loaded, note: loaded ? 'image present in the cluster' : 'image not in the cluster' };
   });
 }

@@ -1,0 +1,4 @@
+export * from './decision';
+export * from './plugin-digest';
+export * from './state-dir';
+export * from './tokens';
