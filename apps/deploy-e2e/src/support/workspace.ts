@@ -22,7 +22,8 @@ export class Workspace {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(kubeconfig: string) {
+  /** `cacheDir`: an Nx cache shared with other clones (as a team's shared or remote cache would be). */
+  constructor(kubeconfig: string, cacheDir?: string) {
     this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
     execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
     // The clone uses the installed packages; the plugin resolves to the clone's own libs/.
@@ -36,7 +37,7 @@ export class Workspace {
       NX_TUI: 'false',
       NX_NO_CLOUD: 'true',
       // Cache and Nx's database inside the clone, so each run's record can be read back.
-      NX_CACHE_DIRECTORY: join(this.dir, '.nx/cache'),
+      NX_CACHE_DIRECTORY: cacheDir ?? join(this.dir, '.nx/cache'),
       NX_WORKSPACE_DATA_DIRECTORY: join(this.dir, '.nx/workspace-data'),
       PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}`,
     };
@@ -60,9 +61,21 @@ export class Workspace {
   }
 
   async nx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<NxRun> {
+    return this.finish(this.start(args, env));
+  }
+
+  /** Starts nx in its own process group (so a test can signal it as a terminal would) with its output collected. */
+  start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const started = Date.now();
-    const r = await execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true });
-    return { exitCode: r.exitCode ?? -1, output: r.all ?? '', tasks: await this.tasksSince(started), seconds: (Date.now() - started) / 1000 };
+    const child = execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true, detached: true });
+    const run = { child, started, output: '' };
+    child.all!.on('data', (b: Buffer) => (run.output += b.toString()));
+    return run;
+  }
+
+  async finish(run: ReturnType<Workspace['start']>): Promise<NxRun> {
+    const r = await run.child;
+    return { exitCode: r.exitCode ?? -1, output: run.output, tasks: await this.tasksSince(run.started), seconds: (Date.now() - run.started) / 1000 };
   }
 
   /** Nx's record of the tasks of runs that started after `since`. */

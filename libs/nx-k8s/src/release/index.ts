@@ -7,6 +7,7 @@ import { Cluster } from '../cluster';
 import { mask } from '../secrets';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { descriptionFor } from './desired';
+import { deploymentProgress } from './diagnose';
 import { RolloutFailedError, waitForRollout } from './rollout';
 
 export * from './desired';
@@ -32,14 +33,19 @@ export class ReleaseStuckError extends Error {
   }
 }
 
-/** Whether the cluster already runs the desired state: release deployed with our digest and its Deployments available. */
+/**
+ * Whether the cluster already runs the desired state: release deployed with our digest and
+ * every Deployment rolled out (its newest ReplicaSet available, as the rollout wait requires),
+ * not merely Available: a deploy killed mid-rollout leaves old pods serving.
+ */
 export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
-  const [info, deployments] = await Promise.all([
+  const [info, workloads] = await Promise.all([
     helm.status(release, namespace),
-    cluster.kubectl.json<{ items: any[] }>(['get', 'deployments', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`]),
+    cluster.kubectl.json<{ items: any[] }>(['get', 'deployments,replicasets', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`]),
   ]);
   if (!info || info.status !== 'deployed' || info.description !== descriptionFor(digest)) return false;
-  return deployments.items.every((d) => (d.status?.conditions ?? []).some((c: any) => c.type === 'Available' && c.status === 'True'));
+  const replicaSets = workloads.items.filter((i) => i.kind === 'ReplicaSet');
+  return workloads.items.filter((i) => i.kind === 'Deployment').every((d) => deploymentProgress(d, replicaSets).ready);
 }
 
 export type ReleasePlan =
