@@ -2,7 +2,7 @@
 // of each run (task_history in its workspace database): which tasks ran, which were cache hits.
 import execa from 'execa';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { homedir, tmpdir } from 'os';
 import { join, resolve } from 'path';
 
 export const repoRoot = resolve(__dirname, '../../../..');
@@ -22,8 +22,15 @@ export class Workspace {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
 
-  /** `cacheDir`: an Nx cache shared with other clones (as a team's shared or remote cache would be). */
-  constructor(kubeconfig: string, cacheDir?: string) {
+  /**
+   * `shared`: keep Nx's default locations, where Nx 23 shares one cache and one database per
+   * repository (~/.nx/<id>/) between every clone and worktree: what a team cache does to
+   * the cache decision. Otherwise the clone gets a cache and database of its own.
+   */
+  constructor(
+    kubeconfig: string,
+    readonly shared = false,
+  ) {
     this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
     execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
     // The clone uses the installed packages; the plugin resolves to the clone's own libs/.
@@ -37,8 +44,7 @@ export class Workspace {
       NX_TUI: 'false',
       NX_NO_CLOUD: 'true',
       // Cache and Nx's database inside the clone, so each run's record can be read back.
-      NX_CACHE_DIRECTORY: cacheDir ?? join(this.dir, '.nx/cache'),
-      NX_WORKSPACE_DATA_DIRECTORY: join(this.dir, '.nx/workspace-data'),
+      ...(shared ? {} : { NX_CACHE_DIRECTORY: join(this.dir, '.nx/cache'), NX_WORKSPACE_DATA_DIRECTORY: join(this.dir, '.nx/workspace-data') }),
       PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}`,
     };
   }
@@ -80,7 +86,8 @@ export class Workspace {
 
   /** Nx's record of the tasks of runs that started after `since`. */
   async tasksSince(since: number): Promise<Map<string, TaskStatus>> {
-    const db = execa.sync('bash', ['-c', `ls ${join(this.dir, '.nx/workspace-data')}/*.db | head -1`]).stdout.trim();
+    const dbs = this.shared ? `${homedir()}/.nx/*/databases/*.db` : `${join(this.dir, '.nx/workspace-data')}/*.db`;
+    const db = execa.sync('bash', ['-c', `ls -t ${dbs} | head -1`]).stdout.trim();
     const sql = `select d.project || ':' || d.target, h.status from task_history h join task_details d on d.hash = h.hash where h.start >= ${since - 1000} order by h.id`;
     const out = execa.sync('python3', ['-c', 'import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0] + "\\t" + r[1])', db, sql]).stdout;
     const m = new Map<string, TaskStatus>();
