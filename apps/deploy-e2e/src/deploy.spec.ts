@@ -193,6 +193,12 @@ test('11: nx affected after a backend-only commit: backend and chart tasks, no f
   const run = await deploy('11 nx affected (backend commit)', ['affected', '-t', 'deploy', '--base=HEAD~1', '--head=HEAD']);
   expect(workOf(run)).toEqual(['backend:docker-build', 'backend:minikube-load', RELEASE].sort());
   expect(executed(run).filter((t) => t.startsWith('frontend:'))).toEqual([]);
+  // What the README says of the graph: frontend is affected too (its test target reads the
+  // backend's sources), so its deploy, build and load are in the graph, all cache hits.
+  expect([...run.tasks.keys()].sort()).toEqual(
+    ['backend:deploy', 'backend:docker-build', 'backend:minikube-load', 'frontend:deploy', 'frontend:docker-build', 'frontend:minikube-load', 'todo-app:deploy', RELEASE, 'todo-app:validate'].sort(),
+  );
+  expect(cached(run).filter((t) => t.startsWith('frontend:')).sort()).toEqual(['frontend:deploy', 'frontend:docker-build', 'frontend:minikube-load']);
 });
 
 test('12: deploy:prod after dev: one upgrade with prod values, no builds', async () => {
