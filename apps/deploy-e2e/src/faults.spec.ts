@@ -1,0 +1,109 @@
+// Faults in the middle of a deploy, done for real: each ends with one clear nx-k8s line, leaves
+// nothing half-done, and the next deploy (once the component is back) succeeds.
+import execa from 'execa';
+import { join } from 'path';
+import { ClusterView, clusterUp } from './support/cluster';
+import { localCluster, repoRoot, Workspace } from './support/workspace';
+
+let ws: Workspace;
+let cluster: ClusterView;
+
+/** The one line nx-k8s printed for the failed task. */
+function errorLine(output: string, task: string): string {
+  const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').replace(/^\S+: /, '').trim()).filter((l) => l.startsWith(`nx-k8s ${task}`));
+  if (lines.length !== 1) throw new Error(`expected one nx-k8s line for ${task}, got ${lines.length}:\n${output.slice(-3000)}`);
+  return lines[0];
+}
+
+async function until(what: string, started: ReturnType<Workspace['start']>, pattern: RegExp) {
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => pattern.test(started.output) && (clearInterval(t), resolve()), 50);
+    started.child.on('exit', () => (clearInterval(t), reject(new Error(`the deploy ended before ${what}:\n${started.output.slice(-3000)}`))));
+  });
+}
+
+async function deployOk(step: string) {
+  const run = await ws.nx(['run-many', '-t', 'deploy']);
+  if (run.exitCode !== 0) throw new Error(`${step}: the next deploy failed\n${run.output.slice(-3000)}`);
+  return run;
+}
+
+function logLevel(level: string) {
+  const f = 'charts/todo-app/values-dev.yaml';
+  ws.write(f, ws.read(f).replace(/LOG_LEVEL: \w+/, `LOG_LEVEL: ${level}`));
+}
+
+beforeAll(async () => {
+  const c = await clusterUp();
+  cluster = new ClusterView(c.kubeconfig, c.containerdAddress);
+  ws = new Workspace(c.kubeconfig);
+  await deployOk('first deploy');
+});
+
+afterAll(() => ws?.remove());
+
+test('Docker daemon stopped mid-build', async () => {
+  const page = 'apps/frontend/app/page.tsx';
+  ws.write(page, ws.read(page).replace('<h1>Todos', '<h1>Todos (fault)'));
+  const started = ws.start(['run-many', '-t', 'deploy']);
+  await until('the frontend build', started, /building todo-frontend/);
+  await execa('pkill', ['-x', 'dockerd']);
+  const run = await ws.finish(started);
+  try {
+    expect(run.exitCode).not.toBe(0);
+    expect(errorLine(run.output, 'frontend:docker-build')).toMatch(/docker|Docker/);
+  } finally {
+    await execa('bash', [join(repoRoot, 'tools/setup/docker.sh')], { stdio: 'inherit' });
+  }
+  await deployOk('after dockerd came back');
+  expect((await cluster.deploymentImages())['todo-frontend']).toBe(JSON.parse(ws.read('dist/nx-k8s/frontend/image.json')).ref);
+});
+
+test("the node's containerd restarted mid-import", async () => {
+  const ref = JSON.parse(ws.read('dist/nx-k8s/frontend/image.json')).ref as string;
+  await cluster.removeFromNode(`docker.io/library/${ref}`);
+  const started = ws.start(['run-many', '-t', 'deploy']);
+  await until('the import', started, /loading todo-frontend/);
+  await execa('pkill', ['-f', 'containerd --config /var/lib/nx-k8s-cluster/containerd.toml']);
+  const run = await ws.finish(started);
+  try {
+    expect(run.exitCode).not.toBe(0);
+    expect(errorLine(run.output, 'frontend:minikube-load')).toMatch(/ctr|containerd|cluster/);
+  } finally {
+    await execa('bash', [localCluster, 'up'], { stdio: 'inherit' });
+  }
+  await deployOk('after containerd came back');
+  expect(await cluster.nodeImages()).toContain(`docker.io/library/${ref}`);
+});
+
+test('the apiserver stopped mid-rollout', async () => {
+  logLevel('error');
+  const started = ws.start(['run-many', '-t', 'deploy']);
+  await until('the rollout wait', started, /waiting: todo-/);
+  await execa('pkill', ['-f', 'kube-apiserver --bind-address']);
+  const run = await ws.finish(started);
+  try {
+    expect(run.exitCode).not.toBe(0);
+    expect(errorLine(run.output, 'todo-app:helm-install')).toMatch(/does not answer.*Fix: /);
+  } finally {
+    await execa('bash', [localCluster, 'up'], { stdio: 'inherit' });
+  }
+  await deployOk('after the apiserver came back');
+  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.data.LOG_LEVEL}'])).toBe('error');
+  expect((await cluster.release())!.status).toBe('deployed');
+});
+
+test('a port-forward whose Service is missing gives up with one line within 30 s', async () => {
+  const project = 'charts/todo-app/project.json';
+  const original = ws.read(project);
+  const config = JSON.parse(original);
+  config.targets['port-forward'].options.forwards = [{ service: 'todo-missing', port: 8000, healthPath: '/health' }];
+  ws.write(project, JSON.stringify(config, null, 2));
+  const started = Date.now();
+  const run = await ws.nx(['run', 'todo-app:port-forward']);
+  ws.write(project, original);
+  expect(run.exitCode).not.toBe(0);
+  expect((Date.now() - started) / 1000).toBeLessThan(45);
+  expect(errorLine(run.output, 'todo-app:port-forward')).toMatch(/todo-missing.*Fix: /);
+  await deployOk('after the failed port-forward');
+});
