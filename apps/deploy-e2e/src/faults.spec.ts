@@ -80,7 +80,8 @@ test('the apiserver stopped mid-rollout', async () => {
   logLevel('error');
   const started = ws.start(['run-many', '-t', 'deploy']);
   await until('the rollout wait', started, /waiting: todo-/);
-  await execa('pkill', ['-f', 'kube-apiserver --bind-address']);
+  // As a crash: SIGKILL, so `up` finds it gone rather than shutting down.
+  await execa('pkill', ['-KILL', '-f', 'kube-apiserver --bind-address']);
   const run = await ws.finish(started);
   try {
     expect(run.exitCode).not.toBe(0);
