@@ -1,7 +1,7 @@
 // A throwaway git clone of the workspace, driven with the real nx CLI, and Nx's own record
 // of each run (task_history in its workspace database): which tasks ran, which were cache hits.
 import execa from 'execa';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { homedir, tmpdir } from 'os';
 import { join, resolve } from 'path';
 
@@ -16,6 +16,26 @@ export interface NxRun {
   /** task id (project:target) -> status, from Nx's task_history. */
   tasks: Map<string, TaskStatus>;
   seconds: number;
+}
+
+/**
+ * The clone uses the installed packages, but its own workspace packages: a symlink to the
+ * whole node_modules would resolve @todo-app/nx-k8s to the source repository's libs/ (the
+ * workspace link is relative to where it really lives), so every clone would test the
+ * repository's working tree instead of its own commit.
+ */
+function linkNodeModules(clone: string) {
+  const from = join(repoRoot, 'node_modules');
+  const to = join(clone, 'node_modules');
+  mkdirSync(to);
+  for (const name of readdirSync(from)) {
+    if (name === '@todo-app') continue;
+    symlinkSync(join(from, name), join(to, name));
+  }
+  mkdirSync(join(to, '@todo-app'));
+  for (const name of readdirSync(join(from, '@todo-app'))) {
+    symlinkSync(realpathSync(join(from, '@todo-app', name)).replace(repoRoot, clone), join(to, '@todo-app', name));
+  }
 }
 
 export class Workspace {
@@ -33,8 +53,7 @@ export class Workspace {
   ) {
     this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
     execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
-    // The clone uses the installed packages; the plugin resolves to the clone's own libs/.
-    symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'));
+    linkNodeModules(this.dir);
     this.git(['config', 'user.email', 'e2e@nx-k8s.test']);
     this.git(['config', 'user.name', 'nx-k8s e2e']);
     this.env = {
