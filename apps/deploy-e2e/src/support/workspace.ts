@@ -3,7 +3,7 @@
 import execa from 'execa';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { homedir, tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { dirname, join, relative, resolve } from 'path';
 
 export const repoRoot = resolve(__dirname, '../../../..');
 export const localCluster = join(repoRoot, 'tools/local-cluster/local-cluster');
@@ -34,7 +34,9 @@ function linkNodeModules(clone: string) {
   }
   mkdirSync(join(to, '@todo-app'));
   for (const name of readdirSync(join(from, '@todo-app'))) {
-    symlinkSync(realpathSync(join(from, '@todo-app', name)).replace(repoRoot, clone), join(to, '@todo-app', name));
+    // libs/nx-k8s, relative to the workspace that really holds the installed node_modules.
+    const inWorkspace = relative(dirname(realpathSync(from)), realpathSync(join(from, '@todo-app', name)));
+    symlinkSync(join(clone, inWorkspace), join(to, '@todo-app', name));
   }
 }
 
