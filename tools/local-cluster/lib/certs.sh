@@ -86,6 +86,17 @@ ensure_certs() {
   # expect to find in extension-apiserver-authentication).
   [ -s "$CERTS/front-proxy-ca.crt" ] || { new_ca front-proxy-ca nx-k8s-local-front-proxy-ca; rm -f "$CERTS/front-proxy-client.crt"; }
   [ -s "$CERTS/front-proxy-client.crt" ] || new_cert front-proxy-client front-proxy-client "" "" clientAuth front-proxy-ca
+  # etcd has its own CA (as kubeadm does): a certificate the cluster CA signs (every user's,
+  # anything the controller-manager's CSR signer issues) must not open etcd. Regenerated
+  # when missing, so a PKI kept from an older `up` (plain-HTTP etcd) gets them on its next up.
+  [ -s "$CERTS/etcd-ca.crt" ] && [ -s "$CERTS/etcd-ca.key" ] ||
+    { new_ca etcd-ca nx-k8s-local-etcd-ca; rm -f "$CERTS/etcd-server.crt" "$CERTS/apiserver-etcd-client.crt"; }
+  # One certificate for etcd's client and peer listeners (both 127.0.0.1, both TLS).
+  [ -s "$CERTS/etcd-server.crt" ] && [ -s "$CERTS/etcd-server.key" ] ||
+    new_cert etcd-server nx-k8s-local-etcd "" "DNS:localhost,IP:127.0.0.1" serverAuth,clientAuth etcd-ca
+  # The API server's client certificate; the health check uses it too.
+  [ -s "$CERTS/apiserver-etcd-client.crt" ] && [ -s "$CERTS/apiserver-etcd-client.key" ] ||
+    new_cert apiserver-etcd-client kube-apiserver-etcd-client "" "" clientAuth etcd-ca
   # name CN O
   local spec
   for spec in "admin nx-k8s-admin system:masters" \
@@ -104,4 +115,6 @@ ensure_certs() {
   write_kubeconfig "$STATE/kubeconfigs/scheduler" system:kube-scheduler scheduler
   write_kubeconfig "$STATE/kubeconfigs/kubelet" "system:node:$NODE_NAME" kubelet-client
   write_kubeconfig "$STATE/kubeconfigs/kube-proxy" system:kube-proxy kube-proxy
+  # Private keys are for root only, whatever umask openssl ran under.
+  chmod 600 "$CERTS"/*.key
 }

@@ -99,6 +99,13 @@ stop_daemons() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null; done
+  # Until they are gone: a process dying of KILL still holds its listening ports for a moment.
+  for i in $(seq 1 20); do
+    alive=""
+    for pid in "${pids[@]}"; do [ -d "/proc/$pid" ] && alive=1; done
+    [ -z "$alive" ] && break
+    sleep 0.1
+  done
   for name in "$@"; do rm -f "$PIDS/$name.pid" "$PIDS/$name.bin"; done
   return 0
 }

@@ -8,23 +8,48 @@ ETCD_PEER_PORT="$((ETCD_CLIENT_PORT + 1))"
 
 kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
 
+ETCD_URL="https://127.0.0.1:$ETCD_CLIENT_PORT"
+ETCD_PEER_URL="https://127.0.0.1:$ETCD_PEER_PORT"
+
+# Clients and the peer port only over TLS with a certificate of etcd's own CA: any local user
+# could otherwise read every Secret (curl http://127.0.0.1:2379/v3/kv/range).
 start_etcd() {
   running etcd && return 0
   mkdir -p "$ETCD_DATA" && chmod 700 "$ETCD_DATA"
+  # On a data dir of an older up (plain-HTTP peer URL in its member list) the --initial-*
+  # flags are ignored: a single member never dials its peer URL, so it starts all the same.
   start_daemon etcd "$ETCD_BIN/etcd" \
     --name nx-k8s-local \
     --data-dir "$ETCD_DATA" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-    --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "nx-k8s-local=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --listen-client-urls "$ETCD_URL" \
+    --advertise-client-urls "$ETCD_URL" \
+    --cert-file "$CERTS/etcd-server.crt" \
+    --key-file "$CERTS/etcd-server.key" \
+    --client-cert-auth \
+    --trusted-ca-file "$CERTS/etcd-ca.crt" \
+    --listen-peer-urls "$ETCD_PEER_URL" \
+    --initial-advertise-peer-urls "$ETCD_PEER_URL" \
+    --initial-cluster "nx-k8s-local=$ETCD_PEER_URL" \
+    --peer-cert-file "$CERTS/etcd-server.crt" \
+    --peer-key-file "$CERTS/etcd-server.key" \
+    --peer-client-cert-auth \
+    --peer-trusted-ca-file "$CERTS/etcd-ca.crt" \
     --listen-metrics-urls "" \
     --log-level warn \
     --quota-backend-bytes 2147483648
 }
 
-etcd_healthy() { curl -fsS --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health" | grep -q '"health":"true"'; }
+etcd_healthy() {
+  curl -fsS --max-time 2 --cacert "$CERTS/etcd-ca.crt" \
+    --cert "$CERTS/apiserver-etcd-client.crt" --key "$CERTS/apiserver-etcd-client.key" \
+    "$ETCD_URL/health" | grep -q '"health":"true"'
+}
+
+# A running etcd started by an older local-cluster (plain HTTP for clients): `up` restarts it
+# and the API server with TLS, on the same data (the cluster and its workloads stay).
+etcd_plain_http() {
+  running etcd && tr '\0' ' ' <"/proc/$(pid_of etcd)/cmdline" 2>/dev/null | grep -q -- '--listen-client-urls http://'
+}
 
 start_apiserver() {
   running kube-apiserver && return 0
@@ -32,7 +57,10 @@ start_apiserver() {
     --bind-address 0.0.0.0 \
     --secure-port "$APISERVER_PORT" \
     --advertise-address "$NODE_IP" \
-    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --etcd-servers "$ETCD_URL" \
+    --etcd-cafile "$CERTS/etcd-ca.crt" \
+    --etcd-certfile "$CERTS/apiserver-etcd-client.crt" \
+    --etcd-keyfile "$CERTS/apiserver-etcd-client.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" \
     --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
     --service-account-key-file "$CERTS/sa.pub" \
@@ -93,7 +121,7 @@ start_scheduler() {
 }
 
 start_control_plane() {
-  info "etcd $ETCD_VERSION on 127.0.0.1:$ETCD_CLIENT_PORT"
+  info "etcd $ETCD_VERSION on $ETCD_URL (client certificates only)"
   start_etcd
   wait_for "etcd" etcd 60 etcd_healthy
   info "kube-apiserver $K8S_VERSION on :$APISERVER_PORT"
