@@ -83,6 +83,26 @@ start_daemon() {
   local i; for i in $(seq 1 50); do [ -s "$PIDS/$name.pid" ] && return 0; sleep 0.02; done
 }
 
+# foreign_pids NAME...: live processes called NAME (their comm, or argv[0]'s base name) that are
+# not ours: neither the running component NAME nor any process running one of our cached
+# binaries (a stray of ours, which `down` stops). Another Kubernetes on this host shows up here.
+foreign_pids() {
+  local p comm arg0 exe name ours=" "
+  for name in "$@"; do running "$name" && ours+="$(pid_of "$name") "; done
+  for p in /proc/[0-9]*; do
+    read -r comm <"$p/comm" 2>/dev/null || continue
+    arg0=""; read -r -d '' arg0 <"$p/cmdline" 2>/dev/null || true
+    for name in "$@"; do
+      [ "$comm" = "$name" ] || [ "${arg0##*/}" = "$name" ] || continue
+      [[ "$ours" == *" ${p#/proc/} "* ]] && continue
+      exe="$(readlink "$p/exe" 2>/dev/null)" || true
+      case "$exe" in "$NX_K8S_CACHE/k8s/"*) continue ;; esac
+      echo "${p#/proc/}"
+    done
+  done
+  return 0
+}
+
 # stop_daemons GRACE_SECONDS NAME...: TERM them all at once, KILL what is left after the grace period.
 stop_daemons() {
   local grace="$1" name pid pids=() i alive; shift

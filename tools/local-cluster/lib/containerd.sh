@@ -80,11 +80,12 @@ node_shim_pids() {
   return 0
 }
 
-# Every container process: the kubelet puts them all under the kubepods cgroup.
+# Every container process of ours: the kubelet puts them all under its cgroupRoot ($CGROUP_PARENT).
+# (An older cluster's pods, under the shared /kubepods, go with their containerd tasks below.)
 pod_pids() {
   local d
-  for d in /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/memory/kubepods; do
-    [ -d "$d" ] && find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null
+  for d in $(our_cgroups); do
+    find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null
   done | sort -u
   return 0
 }
