@@ -154,9 +154,13 @@ LOCK_FILE="/run/lock/nx-k8s-cluster.lock"
 
 lock_holder() { cat "$LOCK_FILE" 2>/dev/null || true; }
 
+# lock_inherited: fd 9 is the lock, opened by a caller that holds it across several commands
+# (the smoke test, so no other up/down runs in between); flock on it then succeeds at once.
+lock_inherited() { [ "$(readlink /proc/self/fd/9 2>/dev/null)" = "$(readlink -f "$LOCK_FILE")" ]; }
+
 take_lock() {
   mkdir -p "$(dirname "$LOCK_FILE")"
-  exec 9<>"$LOCK_FILE"
+  lock_inherited || exec 9<>"$LOCK_FILE"
   if ! flock -n 9; then
     info "waiting for another local-cluster $1 to finish (pid $(lock_holder))"
     flock -w "${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1800}" 9 ||
@@ -168,5 +172,6 @@ take_lock() {
 # lock_busy: another up/down is running now (for status).
 lock_busy() {
   [ -e "$LOCK_FILE" ] || return 1
+  lock_inherited && return 1
   ! flock -n "$LOCK_FILE" true 2>/dev/null
 }

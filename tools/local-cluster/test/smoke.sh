@@ -2,8 +2,13 @@
 # Smoke test of tools/local-cluster, end to end on the real machine (root, Docker, Go):
 #   up from nothing -> a locally built image (never pulled) is loaded and rolled out ->
 #   port-forward answers -> a Service name resolves and answers from another pod ->
-#   helm install/uninstall -> down leaves no process, mount, interface or rule ->
-#   warm up from nothing under 60 s with a new cluster id -> bad input gives one clear line.
+#   helm install/uninstall -> etcd answers only TLS with a client certificate ->
+#   down leaves no process, mount, interface, cgroup or rule of ours and touches nobody else's
+#   (decoy KUBE-* chains, a decoy process under /kubepods) -> warm up from nothing under 60 s
+#   with a new cluster id, from a PKI that predates etcd TLS -> bad input (another kubelet
+#   running, port taken, ...) gives one clear line.
+# It downs only the cluster it started (by its id). A cluster already running is someone's:
+# the test refuses to start unless SMOKE_REPLACE_CLUSTER=1 (then a new, empty one is left up).
 # Prints a last line "smoke: N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -32,17 +37,88 @@ retry() {
 finish() {
   local pid
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  remove_decoys; remove_pre_decoy
   rm -rf "$WORK"
   echo "smoke: $PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
-abort() { not_ok "$*"; "$LC" down >/dev/null 2>&1; finish; exit 1; }
+abort() { not_ok "$*"; down_ours >/dev/null 2>&1; finish; exit 1; }
 secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 [ "$(id -u)" = 0 ] || { echo "smoke: must run as root (it starts a cluster)"; echo "smoke: 0 passed, 1 failed"; exit 1; }
 
+# The whole run holds the lock every local-cluster up/down takes (its commands inherit it as
+# fd 9): another user's up or down waits for the test instead of landing between its steps.
+# Background processes started here close fd 9 (9>&-), so none keeps the lock past the test.
+LOCK_FILE=/run/lock/nx-k8s-cluster.lock
+mkdir -p "${LOCK_FILE%/*}"
+exec 9<>"$LOCK_FILE"
+if ! flock -n 9; then
+  echo "# waiting for another local-cluster command to finish (pid $(cat "$LOCK_FILE" 2>/dev/null))"
+  flock -w "${NX_K8S_CLUSTER_LOCK_TIMEOUT:-1800}" 9 || { echo "smoke: the local-cluster lock stayed taken (pid $(cat "$LOCK_FILE" 2>/dev/null)); wait for that command or stop it, then retry"; echo "smoke: 0 passed, 1 failed"; exit 1; }
+fi
+echo "$$ smoke" >"$LOCK_FILE"
+
 kubectl() { "$NX_K8S_CACHE/bin/kubectl" --kubeconfig "$STATE/kubeconfig" "$@"; }
 helm() { "$HELM" --kubeconfig "$STATE/kubeconfig" "$@"; }
+running_cluster_id() { sed -n 's/.*"clusterId": "\([^"]*\)".*/\1/p' "$STATE/cluster.json" 2>/dev/null; }
+# down_ours: `down` only on the cluster this test started (the id its last up reported); a
+# cluster someone else brought up meanwhile is left alone, with one line saying so.
+MY_ID=""
+down_ours() {
+  local id; id="$(running_cluster_id)"
+  if [ -z "$MY_ID" ] || [ "$id" != "$MY_ID" ]; then
+    echo "smoke: not running down: the running cluster (id ${id:-none}) is not the one this test started (id ${MY_ID:-none})"
+    return 1
+  fi
+  "$LC" down
+}
+
+# ---- decoys: what another Kubernetes on this host owns, which `down` must not touch ----
+PRE_DECOY=KUBE-SEP-NXK8SDECOYPREUP2  # named like kube-proxy's chains, there before up
+DECOY=KUBE-DECOY-NXK8S               # made while the cluster runs
+DECOY_CG=/sys/fs/cgroup/pids/kubepods/nx-k8s-smoke-decoy   # where kubeadm's pods live
+DECOY_PID="" DECOY_KUBEPODS=""
+ipt() { iptables -w 5 "$@"; }
+# alive PID: running (a killed child of this shell stays a zombie until waited for).
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+make_pre_decoy() { remove_pre_decoy; ipt -t filter -N "$PRE_DECOY" && ipt -t filter -A "$PRE_DECOY" -j RETURN; }
+make_decoys() {
+  local t
+  remove_decoys  # what an interrupted run left
+  for t in nat filter; do
+    ipt -t "$t" -N "$DECOY" && ipt -t "$t" -A "$DECOY" -j RETURN &&
+      ipt -t "$t" -A OUTPUT -d 192.0.2.254/32 -j "$DECOY" || return 1
+  done
+  [ -d "${DECOY_CG%/*}" ] || DECOY_KUBEPODS=1
+  mkdir -p "$DECOY_CG" || return 1
+  sleep 3600 </dev/null >/dev/null 2>&1 9>&- &
+  DECOY_PID=$!
+  echo "$DECOY_PID" >"$DECOY_CG/cgroup.procs"
+}
+decoys_intact() {  # says everything that is gone, not just the first
+  local t bad=0
+  for t in nat filter; do
+    ipt -t "$t" -C "$DECOY" -j RETURN 2>/dev/null || { echo "$t chain $DECOY or its rule is gone"; bad=1; }
+    ipt -t "$t" -C OUTPUT -d 192.0.2.254/32 -j "$DECOY" 2>/dev/null || { echo "$t OUTPUT jump to $DECOY is gone"; bad=1; }
+  done
+  ipt -t filter -C "$PRE_DECOY" -j RETURN 2>/dev/null || { echo "filter chain $PRE_DECOY (there before up) is gone"; bad=1; }
+  alive "$DECOY_PID" || { echo "decoy process $DECOY_PID was killed"; bad=1; }
+  [ -d "$DECOY_CG" ] || { echo "decoy cgroup $DECOY_CG was removed"; bad=1; }
+  return "$bad"
+}
+remove_decoys() {
+  local t
+  [ -z "$DECOY_PID" ] || { kill "$DECOY_PID" 2>/dev/null; wait "$DECOY_PID" 2>/dev/null; DECOY_PID=""; }
+  rmdir "$DECOY_CG" 2>/dev/null
+  [ -z "$DECOY_KUBEPODS" ] || rmdir "${DECOY_CG%/*}" 2>/dev/null
+  for t in nat filter; do
+    while ipt -t "$t" -D OUTPUT -d 192.0.2.254/32 -j "$DECOY" 2>/dev/null; do :; done
+    ipt -t "$t" -F "$DECOY" 2>/dev/null; ipt -t "$t" -X "$DECOY" 2>/dev/null
+  done
+  return 0
+}
+remove_pre_decoy() { ipt -t filter -F "$PRE_DECOY" 2>/dev/null; ipt -t filter -X "$PRE_DECOY" 2>/dev/null; return 0; }
 
 # ---- leftovers: what `down` must not leave behind ----
 cluster_processes() {
@@ -53,7 +129,7 @@ cluster_processes() {
     # our containerd and its shims name our dirs on their command line
     tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qE "$STATE|$RUN" && echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" | cut -c1-100)"
   done
-  for p in /sys/fs/cgroup/pids/kubepods; do [ -d "$p" ] && find "$p" -name cgroup.procs -exec cat {} + ; done
+  for p in /sys/fs/cgroup/pids/nx-k8s; do [ -d "$p" ] && find "$p" -name cgroup.procs -exec cat {} + ; done
   return 0
 }
 cluster_mounts() { awk -v s="$STATE" -v r="$RUN" 'index($5, s) == 1 || index($5, r) == 1 || index($4, s) == 1 { print $5 }' /proc/self/mountinfo; }
@@ -66,13 +142,16 @@ cluster_rules() {
     grep -E 'KUBE-|CNI-|nx-k8s|nxk8s0|10\.244\.|10\.96\.' | sort
 }
 snapshot() { { echo "## links"; orphan_links; echo "## rules"; cluster_rules; } >"$1"; }
+# none CMD...: CMD prints nothing (what it prints is the failure's detail).
+none() { local out; out="$("$@")"; [ -z "$out" ] || { printf '%s\n' "$out"; return 1; }; }
 check_clean() {
   local label="$1" base="$2" now="$WORK/now"
-  check "$label: no process of the cluster left" test -z "$(cluster_processes)"
-  check "$label: no mount under $STATE or $RUN left" test -z "$(cluster_mounts)"
+  check "$label: no process of the cluster left" none cluster_processes
+  check "$label: no mount under $STATE or $RUN left" none cluster_mounts
   snapshot "$now"
   check "$label: no interface or iptables rule left (same as before up)" diff "$base" "$now"
   check "$label: no pid, socket or cluster.json left" test ! -e "$RUN" -a ! -e "$STATE/cluster.json" -a ! -e "$STATE/pids"
+  check "$label: no cgroup of ours left (/sys/fs/cgroup/*/nx-k8s)" sh -c '! ls -d /sys/fs/cgroup/*/nx-k8s 2>/dev/null | grep -q .'
   check "$label: no kubelet or CNI file left outside its dirs" sh -c \
     "! ls /var/lib/cni/results 2>/dev/null | grep -q '^nx-k8s-' && ! find /var/log/containers -lname '$STATE/*' 2>/dev/null | grep -q . && test ! -e /var/lib/kubelet/device-plugins/kubelet.sock"
 }
@@ -86,9 +165,18 @@ HELM="$NX_K8S_CACHE/bin/helm"
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || bash "$HERE/../../setup/docker.sh" >/dev/null 2>&1 || abort "Docker does not answer (run tools/setup/docker.sh)"
 
 # ---- 1. up from nothing ----
-# A cluster someone was using is brought back (empty) at the end.
-WAS_UP=""; "$LC" status >/dev/null 2>&1 && WAS_UP=1
-"$LC" down >/dev/null 2>&1
+# A running cluster is someone's: replaced only when asked, and then brought back (empty) at the end.
+WAS_UP=""; "$LC" status >/dev/null 2>&1; rc=$?
+if [ "$rc" -ne 3 ]; then
+  if [ "${SMOKE_REPLACE_CLUSTER:-}" != 1 ]; then
+    echo "smoke: a local cluster is running (id $(running_cluster_id || true), status exit $rc) and this test would down it; stop it first (local-cluster down) or let the test replace it: SMOKE_REPLACE_CLUSTER=1"
+    rm -rf "$WORK"; echo "smoke: 0 passed, 1 failed"; exit 1
+  fi
+  echo "# replacing the running cluster (id $(running_cluster_id)): SMOKE_REPLACE_CLUSTER=1; a new, empty one is left up at the end"
+  WAS_UP=1
+  "$LC" down >/dev/null 2>&1
+fi
+make_pre_decoy || abort "creating the decoy chain $PRE_DECOY"
 snapshot "$WORK/base"
 "$LC" build >/dev/null 2>&1 || true  # binaries may be cached: time `up` apart from a cold build
 t0="$(date +%s.%N)"
@@ -99,6 +187,7 @@ else
 fi
 check "status says Ready" sh -c "'$LC' status | tail -n 1 | grep -qx Ready"
 ID1="$(kubectl get namespace kube-system -o 'jsonpath={.metadata.uid}')"
+MY_ID="$(running_cluster_id)"
 check "cluster.json names the context, kubeconfig, socket and id" \
   sh -c "grep -q '\"context\": \"nx-k8s-local\"' $STATE/cluster.json && grep -q '\"containerdAddress\": \"$RUN/containerd.sock\"' $STATE/cluster.json && grep -q '\"clusterId\": \"$ID1\"' $STATE/cluster.json"
 check "server reports v1.34.4 (kubectl version)" sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig version | grep -q 'Server Version: v1.34.4'"
@@ -156,7 +245,7 @@ check "rollout status deploy/smoke-client" kubectl -n "$NS" rollout status deplo
 check "the image was never pulled (no Pulling event)" sh -c "! '$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n $NS get events -o jsonpath='{.items[*].reason}' | grep -qw Pulling"
 
 # ---- 3. port-forward to the Service ----
-kubectl -n "$NS" port-forward svc/smoke-web 0:8080 --address 127.0.0.1 >"$WORK/pf.log" 2>&1 &
+kubectl -n "$NS" port-forward svc/smoke-web 0:8080 --address 127.0.0.1 >"$WORK/pf.log" 2>&1 9>&- &
 BG_PIDS+=($!)
 PF_PORT=""
 for _ in $(seq 1 40); do
@@ -184,24 +273,48 @@ check "helm uninstall" helm uninstall smoke-chart -n smoke-helm --wait
 check "helm uninstall removed the chart's objects" \
   sh -c "test -z \"\$('$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n smoke-helm get deploy,svc,cm -l app.kubernetes.io/instance=smoke-chart -o name)\""
 
-# ---- 6. down leaves nothing ----
+# ---- 6. etcd: TLS with client certificates only ----
+PKI="$STATE/pki"
+ETCD_PORT="${NX_K8S_CLUSTER_ETCD_PORT:-2379}"
+ETCD_RANGE='{"key":"L3JlZ2lzdHJ5L3NlY3JldHMv","range_end":"L3JlZ2lzdHJ5L3NlY3JldHMw"}'  # /registry/secrets/
+check "etcd refuses a plain HTTP request (curl http://127.0.0.1:2379/v3/kv/range)" \
+  sh -c "! curl -fsS --max-time 5 -X POST -d '$ETCD_RANGE' http://127.0.0.1:$ETCD_PORT/v3/kv/range"
+check "etcd refuses HTTPS without a client certificate" \
+  sh -c "! curl -fsS --max-time 5 -k -X POST -d '$ETCD_RANGE' https://127.0.0.1:$ETCD_PORT/v3/kv/range"
+check "etcd refuses a client certificate of the cluster CA (admin's)" \
+  sh -c "! curl -fsS --max-time 5 -k --cert $PKI/admin.crt --key $PKI/admin.key https://127.0.0.1:$ETCD_PORT/health"
+check "etcd answers over TLS with the API server's client certificate" \
+  sh -c "curl -fsS --max-time 5 --cacert $PKI/etcd-ca.crt --cert $PKI/apiserver-etcd-client.crt --key $PKI/apiserver-etcd-client.key https://127.0.0.1:$ETCD_PORT/health | grep -q '\"health\":\"true\"'"
+check "every private key is 0600" sh -c "test -z \"\$(find $PKI -name '*.key' ! -perm 0600)\" && test -s $PKI/etcd-server.key"
+
+# ---- 7. down leaves nothing of ours and touches nobody else's ----
+# (not through check: its subshell would lose the decoy's pid)
+if make_decoys >"$WORK/decoys.log" 2>&1; then ok "decoys of another Kubernetes: $DECOY chains (nat, filter) and a process in $DECOY_CG"
+else not_ok "creating the decoys"; sed 's/^/     | /' "$WORK/decoys.log"; fi
 t0="$(date +%s.%N)"
-check "down" "$LC" down
+check "down" down_ours
 echo "     down took $(secs_since "$t0") s"
+check "down left the decoys alone (chains, their rules and jumps, the process, its cgroup)" decoys_intact
+remove_decoys
 check_clean "after down" "$WORK/base"
 
-# ---- 7. warm up from nothing (binaries cached) ----
+# ---- 8. warm up from nothing (binaries cached) ----
+# With a PKI kept from before etcd had TLS (no etcd certificates): up makes them.
+rm -f "$PKI"/etcd-ca.* "$PKI"/etcd-server.* "$PKI"/apiserver-etcd-client.*
 t0="$(date +%s.%N)"
 "$LC" up >"$WORK/up2.log" 2>&1; rc=$?; WARM="$(secs_since "$t0")"
 [ $rc -eq 0 ] || cat "$WORK/up2.log"
 check "warm up from nothing to Ready in ${WARM} s (limit ${WARM_LIMIT} s)" awk -v t="$WARM" -v l="$WARM_LIMIT" -v rc="$rc" 'BEGIN { exit !(rc == 0 && t < l) }'
 ID2="$(kubectl get namespace kube-system -o 'jsonpath={.metadata.uid}' 2>/dev/null)"
+MY_ID="$(running_cluster_id)"
 check "down + up gives a new cluster id" sh -c "test -n '$ID2' && test '$ID1' != '$ID2'"
+check "up made the missing etcd certificates (0600 keys) and etcd answers with them" \
+  sh -c "test \"\$(stat -c %a $PKI/etcd-server.key $PKI/apiserver-etcd-client.key $PKI/etcd-ca.key | sort -u)\" = 600 && curl -fsS --max-time 5 --cacert $PKI/etcd-ca.crt --cert $PKI/apiserver-etcd-client.crt --key $PKI/apiserver-etcd-client.key https://127.0.0.1:$ETCD_PORT/health | grep -q true"
 check "after down + up the image must be loaded again (the node is new)" sh -c "'$LC' load '$IMAGE' | grep -q 'loaded into the node'"
-check "second down" "$LC" down
+check "second down" down_ours
 check_clean "after second down" "$WORK/base"
 
-# ---- 8. bad input: one clear line, nothing half-started ----
+# ---- 9. bad input: one clear line, nothing half-started ----
 one_line_error() { # one_line_error PATTERN CMD...: fails with exactly one stderr line matching PATTERN
   local pattern="$1" err; shift
   if "$@" >/dev/null 2>"$WORK/err"; then echo "unexpected success"; return 1; fi
@@ -212,11 +325,19 @@ one_line_error() { # one_line_error PATTERN CMD...: fails with exactly one stder
 check "load of an image not in Docker: one line" one_line_error "is not in Docker" "$LC" load nx-k8s-smoke/absent:v0
 check "up without root: one line" one_line_error "must run as root" setpriv --reuid 65534 --regid 65534 --clear-groups "$LC" up
 check "up without Go: one line" one_line_error "Go toolchain not found" env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$LC" up
-PORT=6443 "$WORK/smoke-app" serve >/dev/null 2>&1 &
+PORT=6443 "$WORK/smoke-app" serve >/dev/null 2>&1 9>&- &
 BG_PIDS+=($!); sleep 0.5
 check "up with port 6443 taken: one line naming the port and its owner" one_line_error "port 6443 .* in use by pid $! (smoke-app)" "$LC" up
 kill "${BG_PIDS[-1]}" 2>/dev/null; wait "${BG_PIDS[-1]}" 2>/dev/null
 check_clean "after the refused up" "$WORK/base"
+# Another kubelet (kubeadm's, minikube --driver=none's): here a copy of sleep named kubelet.
+mkdir -p "$WORK/other-k8s" && cp /bin/sleep "$WORK/other-k8s/kubelet"
+"$WORK/other-k8s/kubelet" 600 9>&- &
+BG_PIDS+=($!); sleep 0.2
+check "up with another kubelet running: one line naming it" one_line_error "another kubelet is running on this host (pid $!" "$LC" up
+check "the other kubelet was left running" alive "$!"
+kill "${BG_PIDS[-1]}" 2>/dev/null; wait "${BG_PIDS[-1]}" 2>/dev/null
+check_clean "after the up refused for another kubelet" "$WORK/base"
 
 echo "# first up: see above; warm up from nothing: ${WARM} s"
 [ -n "$WAS_UP" ] && { "$LC" up >/dev/null 2>&1 && echo "# the cluster was up before the test: up again (empty, new id)"; }
