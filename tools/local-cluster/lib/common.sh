@@ -90,8 +90,8 @@ foreign_pids() {
   local p comm arg0 exe name ours=" "
   for name in "$@"; do running "$name" && ours+="$(pid_of "$name") "; done
   for p in /proc/[0-9]*; do
-    read -r comm <"$p/comm" 2>/dev/null || continue
-    arg0=""; read -r -d '' arg0 <"$p/cmdline" 2>/dev/null || true
+    read -r comm 2>/dev/null <"$p/comm" || continue
+    arg0=""; read -r -d "" arg0 2>/dev/null <"$p/cmdline" || true
     for name in "$@"; do
       [ "$comm" = "$name" ] || [ "${arg0##*/}" = "$name" ] || continue
       [[ "$ours" == *" ${p#/proc/} "* ]] && continue

@@ -48,7 +48,7 @@ etcd_healthy() {
 # A running etcd started by an older local-cluster (plain HTTP for clients): `up` restarts it
 # and the API server with TLS, on the same data (the cluster and its workloads stay).
 etcd_plain_http() {
-  running etcd && tr '\0' ' ' <"/proc/$(pid_of etcd)/cmdline" 2>/dev/null | grep -q -- '--listen-client-urls http://'
+  running etcd && tr '\0' ' ' 2>/dev/null <"/proc/$(pid_of etcd)/cmdline" | grep -q -- '--listen-client-urls http://'
 }
 
 start_apiserver() {
