@@ -15,28 +15,102 @@ export function normalizeRef(ref: string): string {
   return ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
 }
 
+/** One line of `ctr images list`: a ref and the manifest it points at. */
+export interface ContainerdRef {
+  ref: string;
+  digest: string;
+}
+
+/** An image in the node: its manifest, the CRI's image ID for it (when the CRI knows it) and the names pointing at it. */
+export interface ContainerdImage {
+  digest: string;
+  id: string | null;
+  names: string[];
+}
+
+/** `ctr images list`: REF TYPE DIGEST SIZE PLATFORMS LABELS; the first three never hold spaces (SIZE does). */
+export function parseImageList(stdout: string): ContainerdRef[] {
+  const [header, ...lines] = stdout.split('\n');
+  if (!/^REF\s+TYPE\s+DIGEST\b/.test(header ?? '')) throw new Error(`ctr images list printed no REF TYPE DIGEST header (got '${(header ?? '').slice(0, 60)}'). Fix: use containerd 1.5 or newer`);
+  return lines
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([ref, , digest]) => ref && digest?.startsWith('sha256:'))
+    .map(([ref, , digest]) => ({ ref, digest }));
+}
+
+/** Refs grouped by the manifest they point at; the CRI's `sha256:<id>` ref gives the image ID. */
+export function imagesByManifest(refs: ContainerdRef[]): ContainerdImage[] {
+  const byDigest = new Map<string, ContainerdImage>();
+  for (const { ref, digest } of refs) {
+    const image = byDigest.get(digest) ?? { digest, id: null, names: [] };
+    if (/^sha256:[0-9a-f]{64}$/.test(ref)) image.id = ref;
+    else image.names.push(ref);
+    byDigest.set(digest, image);
+  }
+  return [...byDigest.values()];
+}
+
+const stalled = (address: string) =>
+  `is containerd at ${address} wedged or stopped? Fix: restart containerd on the node (systemctl restart containerd, or your cluster's own command)`;
+
+/**
+ * Listings shared by callers in one process (several hashers of one nx run): a listing in
+ * flight, or finished less than LISTING_REUSE_MS ago, is reused rather than asked again.
+ */
+export const LISTING_REUSE_MS = 2000;
+const listings = new WeakMap<Runner, Map<string, { images: Promise<ContainerdImage[]>; doneAt: number | null }>>();
+
 export class Containerd {
   constructor(
     private readonly run: Runner,
     readonly address: string,
   ) {}
 
-  /** Every image ref in the node (names and `sha256:` IDs). */
-  async refs(): Promise<Set<string>> {
-    const [cmd, ...args] = ctrArgv(this.address, ['images', 'list', '--quiet']);
-    const r = await runOk(this.run, cmd, args, { timeout: 30_000 });
-    return new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  /** Every image in the node's k8s.io namespace, from one `ctr images list`. */
+  images(): Promise<ContainerdImage[]> {
+    let byAddress = listings.get(this.run);
+    if (!byAddress) listings.set(this.run, (byAddress = new Map()));
+    const cached = byAddress.get(this.address);
+    if (cached && (cached.doneAt === null || Date.now() - cached.doneAt < LISTING_REUSE_MS)) return cached.images;
+    const [cmd, ...args] = ctrArgv(this.address, ['images', 'list']);
+    const entry = { images: runOk(this.run, cmd, args, { timeout: 30_000, stalled: stalled(this.address) }).then((r) => imagesByManifest(parseImageList(r.stdout))), doneAt: null as number | null };
+    const table = byAddress;
+    entry.images.then(
+      () => (entry.doneAt = Date.now()),
+      () => table.get(this.address) === entry && table.delete(this.address),
+    );
+    table.set(this.address, entry);
+    return entry.images;
+  }
+
+  /** The node's images change: later listings must ask it again. */
+  private forgetListing(): void {
+    listings.get(this.run)?.delete(this.address);
   }
 
   async tag(source: string, target: string): Promise<void> {
     const [cmd, ...args] = ctrArgv(this.address, ['images', 'tag', '--force', source, target]);
-    await runOk(this.run, cmd, args);
+    try {
+      await runOk(this.run, cmd, args, { timeout: 30_000, stalled: stalled(this.address) });
+    } finally {
+      this.forgetListing();
+    }
   }
 
   /** `docker save REF | ctr images import -`, without a shell. */
   async importFromDocker(saveArgv: string[]): Promise<void> {
-    const r = await pipe(saveArgv, ctrArgv(this.address, ['images', 'import', '-']));
-    if (r.from.exitCode !== 0) throw new Error(`${saveArgv.join(' ')} failed: ${r.from.stderr.trim()}`);
-    if (r.to.exitCode !== 0) throw new Error(`ctr images import failed: ${(r.to.stderr || r.to.stdout).trim()}`);
+    try {
+      await pipe(saveArgv, ctrArgv(this.address, ['images', 'import', '-']), {
+      // A large image over a slow disk takes minutes; a wedged daemon never finishes.
+      timeout: 15 * 60_000,
+      fix: {
+        from: `check that Docker holds the image (docker image inspect ${saveArgv[saveArgv.length - 1]})`,
+        to: `check the node's free disk space and that containerd answers (ctr --address ${this.address} version)`,
+        timeout: `check that the Docker daemon and containerd at ${this.address} answer (docker version; ctr --address ${this.address} version)`,
+        },
+      });
+    } finally {
+      this.forgetListing();
+    }
   }
 }

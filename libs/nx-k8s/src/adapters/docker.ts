@@ -15,9 +15,12 @@ export interface ImageInspect {
 
 export class DockerDaemonDownError extends Error {
   constructor(detail: string) {
-    super(`no Docker daemon answers (${detail.trim().split('\n').pop()}). Fix: start Docker (on a bare Linux machine: bash tools/setup/docker.sh)`);
+    super(`no Docker daemon answers (${detail.trim().split('\n').pop()}). Fix: start it (systemctl start docker, or start Docker Desktop), or point DOCKER_HOST at a running one`);
   }
 }
+
+/** Quick questions to the daemon (version, inspect, tag) answer in well under a second when it is healthy. */
+const QUICK = { timeout: 30_000, stalled: 'is the Docker daemon wedged? Fix: restart it (systemctl restart docker, or restart Docker Desktop)' };
 
 export function buildArgs(o: {
   dockerfile: string;
@@ -82,21 +85,21 @@ export class Docker {
   constructor(private readonly run: Runner) {}
 
   async serverVersion(): Promise<string> {
-    const r = await this.run('docker', ['version', '--format', '{{.Server.Version}}']);
+    const r = await this.run('docker', ['version', '--format', '{{.Server.Version}}'], QUICK);
     if (r.exitCode !== 0) throw new DockerDaemonDownError(r.stderr || r.stdout);
     return r.stdout.trim();
   }
 
   /** BuildKit when the CLI can reach it (buildx plugin, or a pre-23 CLI with BuildKit built in), else legacy. */
   async detectBuilder(): Promise<Builder> {
-    if ((await this.run('docker', ['buildx', 'version'])).exitCode === 0) return 'buildkit';
-    const client = await this.run('docker', ['version', '--format', '{{.Client.Version}}']);
+    if ((await this.run('docker', ['buildx', 'version'], QUICK)).exitCode === 0) return 'buildkit';
+    const client = await this.run('docker', ['version', '--format', '{{.Client.Version}}'], QUICK);
     const major = parseInt(client.stdout.trim().split('.')[0], 10);
     return major > 0 && major < 23 ? 'buildkit' : 'legacy';
   }
 
   async inspect(ref: string): Promise<ImageInspect | null> {
-    const r = await this.run('docker', ['image', 'inspect', ref]);
+    const r = await this.run('docker', ['image', 'inspect', ref], QUICK);
     if (r.exitCode !== 0) {
       if (/no such (image|object)/i.test(r.stderr) || r.stdout.trim() === '[]') return null;
       throw new DockerDaemonDownError(r.stderr);
@@ -105,7 +108,7 @@ export class Docker {
   }
 
   async tag(source: string, target: string): Promise<void> {
-    await runOk(this.run, 'docker', ['tag', source, target]);
+    await runOk(this.run, 'docker', ['tag', source, target], QUICK);
   }
 
   async push(ref: string): Promise<void> {

@@ -9,6 +9,34 @@ export class ClusterUnreachableError extends Error {
   }
 }
 
+/** The API server answers, but with a certificate the kubeconfig does not trust: a recreated cluster, an expired cert. */
+export class ClusterCertificateError extends Error {
+  constructor(context: string, reason: string) {
+    super(
+      `the cluster of kube context '${context}' answers with a certificate kubectl does not trust (${reason}). Fix: refresh the kubeconfig for this cluster (minikube update-context, kind export kubeconfig, or your cluster's own command)`,
+    );
+  }
+}
+
+export type KubectlFailure = { kind: 'certificate'; reason: string } | { kind: 'unreachable' } | { kind: 'other' };
+
+/** What a failed kubectl's stderr says about the cluster. A TLS failure also reads "Unable to connect", so it is asked first. */
+export function classifyFailure(stderr: string): KubectlFailure {
+  // The last line is kubectl's summary; the lines before it are client-go log lines.
+  const line = stderr.split('\n').reverse().find((l) => /tls: failed to verify|x509: /.test(l));
+  if (line) return { kind: 'certificate', reason: /(?:tls: failed to verify|x509: ).*/.exec(line)![0].trim() };
+  if (/refused|no such host|i\/o timeout|Unable to connect|dial tcp|ServiceUnavailable/i.test(stderr)) return { kind: 'unreachable' };
+  return { kind: 'other' };
+}
+
+/** The one-line error for a failed call, or null when the failure is about the request, not the cluster. */
+export function clusterError(context: string, stderr: string): Error | null {
+  const f = classifyFailure(stderr);
+  if (f.kind === 'certificate') return new ClusterCertificateError(context, f.reason);
+  if (f.kind === 'unreachable') return new ClusterUnreachableError(context, stderr);
+  return null;
+}
+
 export class Kubectl {
   constructor(
     private readonly run: Runner,
@@ -19,11 +47,18 @@ export class Kubectl {
     return ['--context', this.context, ...args];
   }
 
+  /** Time limit for a question to the API server, and what a missed one means. */
+  private get quick() {
+    return {
+      timeout: 30_000,
+      stalled: `is the API server of kube context '${this.context}' overloaded or half down? Fix: check it with kubectl --context ${this.context} get --raw /readyz, restart the cluster if it does not answer`,
+    };
+  }
+
   async json<T = any>(args: string[]): Promise<T> {
-    const r = await this.run('kubectl', this.argv([...args, '-o', 'json']), { timeout: 30_000 });
+    const r = await this.run('kubectl', this.argv([...args, '-o', 'json']), this.quick);
     if (r.exitCode !== 0) {
-      if (/refused|no such host|i\/o timeout|Unable to connect|dial tcp|ServiceUnavailable/i.test(r.stderr)) throw new ClusterUnreachableError(this.context, r.stderr);
-      throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
+      throw clusterError(this.context, r.stderr) ?? new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
     }
     return JSON.parse(r.stdout) as T;
   }
@@ -36,10 +71,10 @@ export class Kubectl {
 
   /** KEP-1755: a cluster that wants images pushed to a registry says so in this ConfigMap. */
   async localRegistryHosting(): Promise<string | null> {
-    const r = await this.run('kubectl', this.argv(['get', 'configmap', 'local-registry-hosting', '-n', 'kube-public', '-o', 'jsonpath={.data.localRegistryHosting\\.v1}']), { timeout: 30_000 });
+    const r = await this.run('kubectl', this.argv(['get', 'configmap', 'local-registry-hosting', '-n', 'kube-public', '-o', 'jsonpath={.data.localRegistryHosting\\.v1}']), this.quick);
     if (r.exitCode !== 0) {
       if (/NotFound|not found/i.test(r.stderr)) return null;
-      throw new ClusterUnreachableError(this.context, r.stderr);
+      throw clusterError(this.context, r.stderr) ?? new ClusterUnreachableError(this.context, r.stderr);
     }
     return r.stdout.trim() || null;
   }
@@ -47,7 +82,7 @@ export class Kubectl {
   async logs(namespace: string, pod: string, container: string, previous: boolean, tail = 20): Promise<string> {
     const args = ['logs', pod, '-n', namespace, '-c', container, `--tail=${tail}`];
     if (previous) args.push('--previous');
-    const r = await this.run('kubectl', this.argv(args), { timeout: 15_000 });
+    const r = await this.run('kubectl', this.argv(args), { ...this.quick, timeout: 15_000 });
     return r.exitCode === 0 ? r.stdout : '';
   }
 

@@ -24,6 +24,12 @@ export function describeStatusExit(code: number, profile: string): string | null
   return `minikube profile '${profile}' is not running (${down || `exit ${code}`}). Fix: minikube start -p ${profile}`;
 }
 
+/** `image ls` asks the node over ssh: seconds when healthy, never when the VM or its runtime hangs. */
+const LISTING = (profile: string) => ({
+  timeout: 60_000,
+  stalled: `is the minikube node of profile '${profile}' or its container runtime hung? Fix: minikube -p ${profile} stop, then minikube -p ${profile} start`,
+});
+
 export class Minikube {
   constructor(
     private readonly run: Runner,
@@ -31,7 +37,7 @@ export class Minikube {
   ) {}
 
   async images(): Promise<MinikubeImage[]> {
-    const r = await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'ls', '--format', 'json']);
+    const r = await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'ls', '--format', 'json'], LISTING(this.profile));
     return parseImageList(r.stdout);
   }
 
@@ -40,6 +46,6 @@ export class Minikube {
   }
 
   async tag(source: string, target: string): Promise<void> {
-    await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'tag', source, target]);
+    await runOk(this.run, 'minikube', ['-p', this.profile, 'image', 'tag', source, target], LISTING(this.profile));
   }
 }

@@ -9,8 +9,10 @@ export interface RunOptions {
   input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Milliseconds before the program is killed. */
+  /** Milliseconds before the program is stopped and a NoAnswerError is thrown. */
   timeout?: number;
+  /** What to suspect and how to fix it when the program does not answer in time: "is the Docker daemon wedged? Fix: ...". */
+  stalled?: string;
   /** Called with each chunk of output while the program runs (progress). */
   onOutput?: (chunk: string) => void;
 }
@@ -37,8 +39,48 @@ export class ProgramNotFoundError extends Error {
   }
 }
 
+/** A program that did not finish within its time limit (a wedged daemon, an unreachable node). */
+export class NoAnswerError extends Error {
+  constructor(
+    readonly argv: readonly string[],
+    readonly timeoutMs: number,
+    stalled?: string,
+  ) {
+    const label = commandLabel(argv);
+    super(mask(`${label} did not answer within ${seconds(timeoutMs)} s: ${stalled ?? `is ${argv[0]} stuck? Fix: run ${label} by hand to see what it waits for`}`));
+  }
+}
+
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join('\n');
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(1);
+}
+
+/**
+ * The program and its subcommand, the part a person recognizes: `ctr --address X images list
+ * --quiet` -> "ctr images list". Options before the subcommand are skipped with their value.
+ */
+export function commandLabel(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let i = 1; i < argv.length && words.length < 2; i++) {
+    const a = argv[i];
+    if (a.startsWith('-')) {
+      if (words.length > 0) break;
+      if (!a.includes('=')) i++;
+    } else if (/^[a-z][a-z-]*$/.test(a)) {
+      words.push(a);
+    } else {
+      break;
+    }
+  }
+  return [argv[0], ...words].join(' ');
 }
 
 export type Runner = (program: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>;
@@ -62,9 +104,7 @@ export const run: Runner = async (program, args, options = {}) => {
   if ((r as { code?: string }).code === 'ENOENT' || (r.exitCode === undefined && /ENOENT/.test(String(r.stderr)))) {
     throw new ProgramNotFoundError(program);
   }
-  if (r.timedOut) {
-    throw new CommandError([program, ...args], { exitCode: -1, stdout: r.stdout, stderr: `timed out after ${options.timeout} ms\n${r.stderr}` });
-  }
+  if (r.timedOut) throw new NoAnswerError([program, ...args], options.timeout!, options.stalled);
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -75,17 +115,170 @@ export async function runOk(runner: Runner, program: string, args: readonly stri
   return r;
 }
 
-/** Pipes `from`'s standard output into `to`'s standard input (`docker save X | ctr import -`) without a shell. */
-export async function pipe(from: readonly string[], to: readonly string[]): Promise<{ from: RunResult; to: RunResult }> {
+export interface PipeOptions {
+  /** Milliseconds for the whole transfer; both programs are stopped when it passes. */
+  timeout?: number;
+  /** How to fix a failure of the producer, of the consumer, or a transfer that took too long. */
+  fix?: { from?: string; to?: string; timeout?: string };
+}
+
+/** How one side of a pipe ended. `stopped`: pipe() stopped it (the other side ended, or time ran out). */
+export interface PipeSide {
+  argv: readonly string[];
+  exitCode: number | null;
+  signal: string | null;
+  stderr: string;
+  stopped: boolean;
+}
+
+export interface PipeOutcome {
+  from: PipeSide;
+  to: PipeSide;
+  /** Bytes that went from the producer into the consumer. */
+  bytes: number;
+  /** The consumer ended before the producer's output did: it did not read the whole stream. */
+  readerLeft: boolean;
+  /** Set when the transfer was stopped for taking longer than this many milliseconds. */
+  timedOutAfter: number | null;
+}
+
+export class PipeError extends Error {
+  constructor(
+    message: string,
+    readonly outcome: PipeOutcome,
+  ) {
+    super(mask(message));
+  }
+}
+
+function shortArgv(argv: readonly string[]): string {
+  // One line, whatever the arguments hold.
+  const s = argv.join(' ').replace(/\s+/g, ' ');
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 0)} MB`;
+}
+
+function ending(s: PipeSide): string {
+  const how = s.signal ? `was killed by ${s.signal}` : `exited with ${s.exitCode}`;
+  const detail = lastLine(s.stderr);
+  return detail ? `${how} (${detail})` : how;
+}
+
+/** A producer that lost its reader dies of SIGPIPE (Go, C) or reports EPIPE (Node): a consequence, not a cause. */
+function lostItsReader(s: PipeSide): boolean {
+  return s.stopped || s.signal === 'SIGPIPE' || /\bEPIPE\b|broken pipe/i.test(s.stderr);
+}
+
+/**
+ * Which side of `from | to` failed, in one line, or null when both succeeded. A producer that
+ * fails on its own is the cause (the consumer only got a truncated stream); otherwise a
+ * consumer that failed or stopped reading early is.
+ */
+export function pipeFailure(o: PipeOutcome, fix: PipeOptions['fix'] = {}): string | null {
+  const from = shortArgv(o.from.argv);
+  const to = shortArgv(o.to.argv);
+  const moved = megabytes(o.bytes);
+  if (o.timedOutAfter !== null) {
+    return `${from} | ${to} did not finish within ${seconds(o.timedOutAfter)} s (${moved} passed through). Fix: ${fix.timeout ?? 'check that both programs answer on their own, or allow more time'}`;
+  }
+  const fromFailed = o.from.exitCode !== 0 || o.from.signal !== null;
+  if (fromFailed && !lostItsReader(o.from)) {
+    return `${from} ${ending(o.from)}, so ${to} got an incomplete stream (${moved}). Fix: ${fix.from ?? `run ${from} by hand to see why it fails`}`;
+  }
+  const toFailed = o.to.exitCode !== 0 || o.to.signal !== null;
+  const early = o.readerLeft || (fromFailed && lostItsReader(o.from));
+  if (toFailed || early) {
+    const when = early ? `before ${from} finished (${moved} passed through)` : `after reading all ${moved} of ${from}`;
+    return `${to} ${ending(o.to)} ${when}. Fix: ${fix.to ?? `run ${from} | ${to} by hand to see why it stops`}`;
+  }
+  return null;
+}
+
+const STDERR_KEPT = 64 * 1024;
+
+/** The process itself has ended (execa's promise can settle earlier, on a broken stdin). */
+function exited(child: execa.ExecaChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+}
+
+/**
+ * Pipes `from`'s standard output into `to`'s standard input (`docker save X | ctr import -`)
+ * without a shell. When the consumer ends first the producer is stopped (it would block on a
+ * full pipe forever); when the producer fails the consumer's input is closed. Throws a
+ * PipeError naming the side that failed, with its stderr.
+ */
+export async function pipe(from: readonly string[], to: readonly string[], options: PipeOptions = {}): Promise<{ bytes: number; stdout: string; stderr: string }> {
   logger.verbose(`nx-k8s: $ ${mask(from.join(' '))} | ${mask(to.join(' '))}`);
-  const producer = execa(from[0], from.slice(1), { reject: false, buffer: false, stdout: 'pipe', stderr: 'pipe' });
+  const producer = execa(from[0], from.slice(1), { reject: false, buffer: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   const consumer = execa(to[0], to.slice(1), { reject: false, stdin: 'pipe' });
-  let producerErr = '';
-  producer.stderr?.on('data', (b: Buffer) => (producerErr += b.toString()));
-  producer.stdout?.pipe(consumer.stdin!);
-  const [p, c] = await Promise.all([producer, consumer]);
-  return {
-    from: { exitCode: p.exitCode ?? -1, stdout: '', stderr: producerErr },
-    to: { exitCode: c.exitCode ?? -1, stdout: c.stdout, stderr: c.stderr },
+  const stopped = { from: false, to: false };
+  const stop = (child: execa.ExecaChildProcess, side: 'from' | 'to') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    stopped[side] = true;
+    child.kill('SIGTERM', { forceKillAfterTimeout: 2000 });
   };
+
+  let producerStderr = '';
+  producer.stderr?.on('data', (b: Buffer) => (producerStderr = (producerStderr + b.toString()).slice(-STDERR_KEPT)));
+  let bytes = 0;
+  let producerOutputEnded = false;
+  producer.stdout?.on('data', (b: Buffer) => (bytes += b.length));
+  producer.stdout?.on('end', () => (producerOutputEnded = true));
+  // Writing to a consumer that has exited fails with EPIPE; its exit reports that.
+  consumer.stdin?.on('error', () => undefined);
+  producer.stdout?.pipe(consumer.stdin!);
+
+  // The consumer's exit: 'exit' is the earliest sign; the promise also covers a failed spawn.
+  let readerLeft = false;
+  const consumerGone = () => {
+    if (producerOutputEnded || readerLeft) return;
+    readerLeft = true;
+    producer.stdout?.unpipe();
+    producer.stdout?.destroy();
+    stop(producer, 'from');
+  };
+  consumer.once('exit', consumerGone);
+  const consumerDone = consumer.then(consumerGone);
+  const producerDone = producer.then(async (p) => {
+    if (p.exitCode !== 0) {
+      producer.stdout?.unpipe();
+      producer.stdout?.destroy();
+      consumer.stdin?.end();
+    }
+    // A child the producer left behind may hold its stderr open: what the producer wrote
+    // before exiting is already in the pipe, so a short wait reads it all.
+    await new Promise((r) => setTimeout(r, 50));
+    producer.stderr?.destroy();
+  });
+  let timedOutAfter: number | null = null;
+  const timer = options.timeout
+    ? setTimeout(() => {
+        timedOutAfter = options.timeout!;
+        stop(producer, 'from');
+        stop(consumer, 'to');
+      }, options.timeout)
+    : null;
+  const [p, c] = await Promise.all([producer, consumer, consumerDone, producerDone, exited(producer), exited(consumer)]);
+  if (timer) clearTimeout(timer);
+
+  if ((p as { code?: string }).code === 'ENOENT') throw new ProgramNotFoundError(from[0]);
+  if ((c as { code?: string }).code === 'ENOENT') throw new ProgramNotFoundError(to[0]);
+  const outcome: PipeOutcome = {
+    // The processes' own exit status: execa reports none for a consumer whose input broke.
+    from: { argv: from, exitCode: producer.exitCode, signal: producer.signalCode, stderr: producerStderr, stopped: stopped.from },
+    to: { argv: to, exitCode: consumer.exitCode, signal: consumer.signalCode, stderr: c.stderr ?? '', stopped: stopped.to },
+    bytes,
+    readerLeft,
+    timedOutAfter,
+  };
+  const failure = pipeFailure(outcome, options.fix);
+  if (failure) throw new PipeError(failure, outcome);
+  return { bytes, stdout: c.stdout ?? '', stderr: c.stderr ?? '' };
 }

@@ -3,11 +3,11 @@
 import { Docker } from '../adapters/docker';
 import { Containerd, normalizeRef } from '../adapters/containerd';
 import { Kind } from '../adapters/kind';
-import { Minikube } from '../adapters/minikube';
+import { Minikube, MinikubeImage } from '../adapters/minikube';
 import { Runner } from '../adapters/run';
 import { ClusterTarget } from '../cluster/detect';
 import { ImageRecord } from '../image/record';
-import { decideLoad } from './decide';
+import { decideLoad, HeldImage } from './decide';
 
 export { decideLoad } from './decide';
 
@@ -25,13 +25,22 @@ export function clusterImageFor(record: ImageRecord, target: ClusterTarget): Clu
   return { repository, tag: record.tag, ref: `${repository}:${record.tag}` };
 }
 
-/** Whether the runtime holds the image under its name; used by the hasher, so kept to one cheap call. */
+/** The name and ID the runtime must hold, names spelled as containerd and minikube spell them. */
+function wantedBy(record: ImageRecord): { name: string; id: string } {
+  return { name: normalizeRef(record.ref), id: record.id };
+}
+
+function minikubeHeld(images: MinikubeImage[]): HeldImage[] {
+  return images.map((i) => ({ id: i.id, names: i.repoTags.map(normalizeRef) }));
+}
+
+/** Whether the runtime holds the record's image under its name; used by the hasher, so kept to one cheap call. */
 export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: Runner): Promise<boolean> {
   switch (target.kind) {
     case 'containerd':
-      return (await new Containerd(run, target.address).refs()).has(normalizeRef(record.ref));
+      return decideLoad(wantedBy(record), await new Containerd(run, target.address).images()) === 'present';
     case 'minikube':
-      return (await new Minikube(run, target.profile).images()).some((i) => i.repoTags.includes(normalizeRef(record.ref)) || i.repoTags.includes(record.ref));
+      return decideLoad(wantedBy(record), minikubeHeld(await new Minikube(run, target.profile).images())) === 'present';
     case 'kind':
       // kind has no cheap listing from the host; `kind load` itself skips present images.
       return false;
@@ -42,11 +51,24 @@ export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: 
   }
 }
 
-async function registryHas(host: string, repository: string, tag: string): Promise<boolean> {
-  const res = await fetch(`http://${host}/v2/${repository}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
-  });
+export const REGISTRY_TIMEOUT_MS = 10_000;
+
+/** Whether the registry has repository:tag (HEAD on its manifest), within a time limit: the hasher waits for it. */
+export async function registryHas(host: string, repository: string, tag: string, timeoutMs = REGISTRY_TIMEOUT_MS): Promise<boolean> {
+  const path = `/v2/${repository}/manifests/${tag}`;
+  const fix = 'Fix: start the registry, or correct option registry (or the kube-public/local-registry-hosting ConfigMap that names it)';
+  let res: Response;
+  try {
+    res = await fetch(`http://${host}${path}`, {
+      method: 'HEAD',
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    if (err.name === 'TimeoutError') throw new Error(`registry ${host} did not answer HEAD ${path} within ${timeoutMs / 1000} s: is it running and reachable from this machine? ${fix}`);
+    throw new Error(`registry ${host} does not answer (${err.cause?.code ?? err.cause?.message ?? err.message}). ${fix}`);
+  }
   return res.ok;
 }
 
@@ -55,12 +77,11 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
   switch (target.kind) {
     case 'containerd': {
       const node = new Containerd(run, target.address);
-      const refs = await node.refs();
-      const name = normalizeRef(record.ref);
-      const action = decideLoad({ name, id: record.id }, { names: refs, ids: refs });
+      const wanted = wantedBy(record);
+      const action = decideLoad(wanted, await node.images());
       if (action === 'present') return 'already present';
       if (action === 'retag') {
-        await node.tag(record.id, name);
+        await node.tag(record.id, wanted.name);
         return 'tagged (image ID already present, no transfer)';
       }
       await node.importFromDocker(docker.saveArgv(record.ref));
@@ -69,12 +90,11 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
     case 'minikube': {
       const mk = new Minikube(run, target.profile);
       const images = await mk.images();
-      const names = new Set(images.flatMap((i) => i.repoTags));
-      const ids = new Set(images.map((i) => i.id));
-      const action = decideLoad({ name: normalizeRef(record.ref), id: record.id }, { names, ids });
-      if (action === 'present' || names.has(record.ref)) return 'already present';
-      if (action === 'retag') {
-        const source = images.find((i) => i.id === record.id)!.repoTags[0];
+      const action = decideLoad(wantedBy(record), minikubeHeld(images));
+      if (action === 'present') return 'already present';
+      // An image known by ID only has no name to tag from: transfer it.
+      const source = images.find((i) => i.id === record.id)?.repoTags[0];
+      if (action === 'retag' && source) {
         await mk.tag(source, record.ref);
         return 'tagged (image ID already present, no transfer)';
       }
