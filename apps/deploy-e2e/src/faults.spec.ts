@@ -76,6 +76,25 @@ test("the node's containerd restarted mid-import", async () => {
   expect(await cluster.nodeImages()).toContain(`docker.io/library/${ref}`);
 });
 
+test("the node's disk full during the import", async () => {
+  const { ref, id } = JSON.parse(ws.read('dist/nx-k8s/backend/image.json')) as { ref: string; id: string };
+  // Every name of the image and its content, so the load has to transfer it again.
+  await execa('ctr', ['--address', cluster.containerdAddress, '-n', 'k8s.io', 'images', 'rm', '--sync', `docker.io/library/${ref}`, id]);
+  // A 32 MiB filesystem where containerd writes what it imports: the import runs out of space.
+  const ingest = '/var/lib/nx-k8s-cluster/containerd/io.containerd.content.v1.content/ingest';
+  await execa('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'nx-k8s-e2e-full', ingest]);
+  let run;
+  try {
+    run = await ws.nx(['run-many', '-t', 'deploy']);
+  } finally {
+    await execa('umount', ['-l', ingest]);
+  }
+  expect(run.exitCode).not.toBe(0);
+  expect(errorLine(run.output, 'backend:minikube-load')).toMatch(/no space left on device|free disk space/);
+  await deployOk('after space was freed');
+  expect(await cluster.nodeImages()).toContain(`docker.io/library/${ref}`);
+});
+
 test('the apiserver stopped mid-rollout', async () => {
   logLevel('error');
   const started = ws.start(['run-many', '-t', 'deploy']);
