@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { parse } from 'yaml';
 import { detectCluster, registryHostFromHosting, UnknownClusterKindError } from './detect';
-import { KubeContext, resolveContext } from './kubeconfig';
+import { KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
 
 const ctx = (name: string, providers: string[] = []): KubeContext => ({ name, cluster: name, server: 'https://127.0.0.1:6443', extensions: [], providers });
 
@@ -77,5 +80,22 @@ kind: Config
   it('returns null when there is no such context', () => {
     expect(resolveContext([minikubeConfig], 'nope')).toBeNull();
     expect(resolveContext([])).toBeNull();
+  });
+});
+
+describe('readKubeContext', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-kubeconfig-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('names the kubeconfig that is not valid YAML, in one line', () => {
+    const good = join(tmp, 'good.yaml');
+    const bad = join(tmp, 'bad.yaml');
+    writeFileSync(good, 'apiVersion: v1\nkind: Config\n');
+    // A hand edit gone wrong: an unclosed flow sequence.
+    writeFileSync(bad, 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: [minikube\ncurrent-context: minikube\n');
+    const read = () => readKubeContext({ KUBECONFIG: `${good}:${bad}` });
+    expect(read).toThrow(KubeconfigInvalidError);
+    expect(read).toThrow(new RegExp(`^${bad} is not valid YAML \\(.*at line \\d+, column \\d+\\)\\. Fix: correct the kubeconfig, or point KUBECONFIG at a valid one`));
+    expect(() => read()).toThrow(expect.objectContaining({ message: expect.not.stringContaining('\n') }));
   });
 });

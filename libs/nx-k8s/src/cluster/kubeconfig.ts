@@ -61,9 +61,23 @@ export class NoKubeContextError extends Error {
   }
 }
 
+export class KubeconfigInvalidError extends Error {
+  constructor(path: string, parserMessage: string) {
+    super(`${path} is not valid YAML (${parserMessage.trim().split('\n')[0].replace(/:$/, '')}). Fix: correct the kubeconfig, or point KUBECONFIG at a valid one (kubectl config view shows what kubectl reads)`);
+  }
+}
+
+function readKubeconfig(path: string): unknown {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new KubeconfigInvalidError(path, (e as Error).message);
+  }
+}
+
 export function readKubeContext(env: NodeJS.ProcessEnv, override?: string): KubeContext {
   const paths = kubeconfigPaths(env);
-  const docs = paths.filter((p) => existsSync(p)).map((p) => parse(readFileSync(p, 'utf8')));
+  const docs = paths.filter((p) => existsSync(p)).map(readKubeconfig);
   const ctx = resolveContext(docs, override);
   if (!ctx) throw new NoKubeContextError(paths, override);
   return ctx;

@@ -40,7 +40,14 @@ export function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** Reads a record another task wrote; `whatFix` says how to write it again ("run nx run app:docker-build"). */
 export function readJson<T>(file: string, whatFix: string): T {
   if (!existsSync(file)) throw new Error(`${file} does not exist. Fix: ${whatFix}`);
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    // A truncated write (disk full, killed mid-write) or a hand edit.
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Fix: delete it, then ${whatFix}`);
+  }
 }

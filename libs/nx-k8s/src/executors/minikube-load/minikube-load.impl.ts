@@ -17,7 +17,7 @@ export default async function minikubeLoad(options: MinikubeLoadExecutorSchema, 
   return report(context, async () => {
     const project = context.projectName!;
     const o = normalizeLoadOptions(options, project);
-    let record = readJson<ImageRecord>(join(context.root, o.imageFile), `run nx run ${project}:${o.buildTarget} first`);
+    let record = readJson<ImageRecord>(join(context.root, o.imageFile), `run nx run ${project}:${o.buildTarget}`);
     const cluster = await resolveCluster(o, process.env, run);
     await clusterIdentity(cluster);
     const started = Date.now();
