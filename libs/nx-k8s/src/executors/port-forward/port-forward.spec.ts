@@ -1,0 +1,119 @@
+// The port-forward executor as Nx runs it, against a stand-in kubectl on PATH (a node script
+// that answers the cluster identity query and, for port-forward, either fails as kubectl does
+// for a missing Service or listens on the local port it was given like a real tunnel).
+import { ExecutorContext, logger } from '@nx/devkit';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import portForward from './port-forward.impl';
+import { PortForwardExecutorSchema } from './schema';
+
+const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-port-forward-'));
+const bin = join(tmp, 'bin');
+const modeFile = join(tmp, 'mode');
+const pidsFile = join(tmp, 'pids');
+const saved = { PATH: process.env.PATH, KUBECONFIG: process.env.KUBECONFIG };
+
+beforeAll(() => {
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'kubectl'),
+    `#!${process.execPath}
+const fs = require('fs');
+const args = process.argv.slice(2);
+if (args.includes('get')) { console.log(JSON.stringify({ metadata: { uid: 'uid-1' } })); process.exit(0); }
+fs.appendFileSync(${JSON.stringify(pidsFile)}, process.pid + '\\n');
+const mode = fs.readFileSync(${JSON.stringify(modeFile)}, 'utf8').trim();
+const service = args.find((a) => a.startsWith('svc/')).slice(4);
+if (mode === 'missing') { console.error('Error from server (NotFound): services "' + service + '" not found'); process.exit(1); }
+const [local, remote] = args[args.length - 1].split(':');
+require('http').createServer((req, res) => { res.statusCode = mode === 'unhealthy' ? 503 : 200; res.end(); })
+  .listen(Number(local), '127.0.0.1', () => console.log('Forwarding from 127.0.0.1:' + local + ' -> ' + remote));
+`,
+  );
+  chmodSync(join(bin, 'kubectl'), 0o755);
+  const kubeconfig = join(tmp, 'kubeconfig');
+  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: fake\ncontexts:\n- name: fake\n  context: { cluster: fake }\nclusters:\n- name: fake\n  cluster: { server: "https://127.0.0.1:1" }\n');
+  process.env.PATH = `${bin}:${process.env.PATH}`;
+  process.env.KUBECONFIG = kubeconfig;
+});
+afterAll(() => {
+  process.env.PATH = saved.PATH;
+  if (saved.KUBECONFIG === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = saved.KUBECONFIG;
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const context = { projectName: 'todo-app', targetName: 'port-forward', root: tmp, cwd: tmp, isVerbose: false } as unknown as ExecutorContext;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function kubectlsAlive(): number[] {
+  const pids = readFileSync(pidsFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  return pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+async function start(mode: string, options: Partial<PortForwardExecutorSchema>) {
+  writeFileSync(modeFile, mode);
+  writeFileSync(pidsFile, '');
+  const errors: string[] = [];
+  const spy = jest.spyOn(logger, 'error').mockImplementation((m) => void errors.push(String(m)));
+  jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+  const port = await freePort();
+  const gen = portForward({ forwards: [{ service: 'todo-x', port, healthPath: '/api/health' }], ...options }, context);
+  const started = Date.now();
+  const first = await gen.next();
+  return { gen, first, errors, seconds: (Date.now() - started) / 1000, restore: () => spy.mockRestore() };
+}
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('port-forward executor', () => {
+  it('fails with one line when the Service does not exist (readyTimeout bounds the start)', async () => {
+    const r = await start('missing', { readyTimeout: 1.5 });
+    expect(r.first.value).toEqual({ success: false });
+    expect(r.seconds).toBeLessThan(5);
+    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: kubectl port-forward keeps failing \(Error from server \(NotFound\): services "todo-x" not found\) after \d+ attempts in [12] s\. Fix: deploy the release/)]);
+    expect((await r.gen.next()).done).toBe(true);
+    expect(kubectlsAlive()).toEqual([]);
+  }, 15_000);
+
+  it('fails with one line when the health path never answers within readyTimeout', async () => {
+    const r = await start('unhealthy', { readyTimeout: 1 });
+    expect(r.first.value).toEqual({ success: false });
+    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: http:\/\/127\.0\.0\.1:\d+\/api\/health did not answer below HTTP 400 within 1 s \(last: HTTP 503\)\. Fix: /)]);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(kubectlsAlive()).toEqual([]);
+  }, 15_000);
+
+  it('yields success once the health path answers, and leaves no kubectl when Nx closes it', async () => {
+    const r = await start('healthy', {});
+    expect(r.first.value).toEqual({ success: true });
+    expect(r.errors).toEqual([]);
+    expect(kubectlsAlive()).toHaveLength(1);
+    await r.gen.return(undefined);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(kubectlsAlive()).toEqual([]);
+  }, 15_000);
+
+  it('refuses a readyTimeout that is not a positive number of seconds', async () => {
+    const r = await start('healthy', { readyTimeout: 0 });
+    expect(r.first.value).toEqual({ success: false });
+    expect(r.errors).toEqual(['nx-k8s todo-app:port-forward: readyTimeout 0 (option of todo-app:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120']);
+  });
+});
