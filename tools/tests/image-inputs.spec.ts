@@ -4,7 +4,7 @@
 // (Nx hashes every npm package into a target that names no externalDependencies, so a jest
 // bump would rebuild the Python image). Checked with Nx's own hasher in a throwaway copy of
 // the workspace as it is now (committed or not), one edit at a time.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { taskHashes, TaskHash } from './support/nx-hash';
@@ -25,11 +25,13 @@ async function copyOfWorkspace(): Promise<void> {
   for (const file of [...changed, ...untracked]) {
     const from = join(WORKSPACE, file);
     const to = join(ws, file);
-    if (existsSync(from)) {
+    // A linked node_modules (worktrees, e2e clones) shows up as an untracked file: linked below.
+    if (file === 'node_modules') continue;
+    if (!existsSync(from)) {
+      rmSync(to, { force: true });
+    } else if (statSync(from).isFile()) {
       mkdirSync(dirname(to), { recursive: true });
       copyFileSync(from, to);
-    } else {
-      rmSync(to, { force: true });
     }
   }
   symlinkSync(join(WORKSPACE, 'node_modules'), join(ws, 'node_modules'));
@@ -44,13 +46,18 @@ async function hashes(): Promise<Record<App, TaskHash>> {
 async function hashesWith(file: string, edit: (text: string) => string): Promise<Record<App, TaskHash>> {
   const path = join(ws, file);
   const original = readFileSync(path, 'utf8');
+  const { atime, mtime } = statSync(path);
   const edited = edit(original);
   if (edited === original) throw new Error(`the edit of ${file} changed nothing`);
+  // Nx reuses a file's hash while its mtime is unchanged, and an edit and its undo can fall in
+  // the same mtime tick: the edit gets its own mtime, the undo the original one back.
   writeFileSync(path, edited);
+  utimesSync(path, atime, new Date(mtime.getTime() + 60_000));
   try {
     return await hashes();
   } finally {
     writeFileSync(path, original);
+    utimesSync(path, atime, mtime);
   }
 }
 
