@@ -15,13 +15,6 @@ function errorLine(output: string, task: string): string {
   return lines[0];
 }
 
-async function until(what: string, started: ReturnType<Workspace['start']>, pattern: RegExp) {
-  await new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => pattern.test(started.output) && (clearInterval(t), resolve()), 50);
-    started.child.on('exit', () => (clearInterval(t), reject(new Error(`the deploy ended before ${what}:\n${started.output.slice(-3000)}`))));
-  });
-}
-
 async function deployOk(step: string) {
   const run = await ws.nx(['run-many', '-t', 'deploy']);
   if (run.exitCode !== 0) throw new Error(`${step}: the next deploy failed\n${run.output.slice(-3000)}`);
@@ -46,7 +39,7 @@ test('Docker daemon stopped mid-build', async () => {
   const page = 'apps/frontend/app/page.tsx';
   ws.write(page, ws.read(page).replace('<h1>Todos', '<h1>Todos (fault)'));
   const started = ws.start(['run-many', '-t', 'deploy']);
-  await until('the frontend build', started, /building todo-frontend/);
+  await ws.until(started, 'the frontend build', /building todo-frontend/);
   await execa('pkill', ['-x', 'dockerd']);
   const run = await ws.finish(started);
   try {
@@ -63,7 +56,7 @@ test("the node's containerd restarted mid-import", async () => {
   const ref = JSON.parse(ws.read('dist/nx-k8s/frontend/image.json')).ref as string;
   await cluster.removeFromNode(`docker.io/library/${ref}`);
   const started = ws.start(['run-many', '-t', 'deploy']);
-  await until('the import', started, /loading todo-frontend/);
+  await ws.until(started, 'the import', /loading todo-frontend/);
   await execa('pkill', ['-f', 'containerd --config /var/lib/nx-k8s-cluster/containerd.toml']);
   const run = await ws.finish(started);
   try {
@@ -98,7 +91,7 @@ test("the node's disk full during the import", async () => {
 test('the apiserver stopped mid-rollout', async () => {
   logLevel('error');
   const started = ws.start(['run-many', '-t', 'deploy']);
-  await until('the rollout wait', started, /waiting: todo-/);
+  await ws.until(started, 'the rollout wait', /waiting: todo-/);
   // As a crash: SIGKILL, so `up` finds it gone rather than shutting down.
   await execa('pkill', ['-KILL', '-f', 'kube-apiserver --bind-address']);
   const run = await ws.finish(started);

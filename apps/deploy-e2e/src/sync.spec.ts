@@ -209,15 +209,7 @@ test('killed mid-rollout by SIGINT, SIGTERM or SIGKILL: no secret left anywhere,
     state.secrets = secretsFor(`killed-${signal}`);
     writeSecrets(a, state.secrets);
     const started = a.start(['run-many', '-t', 'deploy']);
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (/waiting: todo-/.test(started.output)) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 50);
-      started.child.on('exit', () => (clearInterval(t), reject(new Error(`deploy ended before the rollout wait:\n${started.output.slice(-3000)}`))));
-    });
+    await a.until(started, 'the rollout wait', /waiting: todo-/);
     process.kill(-started.child.pid!, signal);
     const killed = await a.finish(started);
     summary.push(`${`killed mid-rollout (${signal})`.padEnd(48)} exit ${killed.exitCode}`);
@@ -261,9 +253,7 @@ test('two deploys of one release at once: the second waits, says why, and the ne
   setLogLevel(b, 'critical');
   writeSecrets(b, state.secrets);
   const first = a.start(['run-many', '-t', 'deploy']);
-  await new Promise<void>((resolve) => {
-    const t = setInterval(() => /upgrading release todo-app/.test(first.output) && (clearInterval(t), resolve()), 50);
-  });
+  await a.until(first, "a's upgrade", /upgrading release todo-app/);
   const second = await deploy(b, 'concurrent: b while a rolls out');
   const one = await a.finish(first);
   summary.push(`${'concurrent: a (slow rollout)'.padEnd(48)} exit ${one.exitCode} (${one.seconds.toFixed(1)} s)`);

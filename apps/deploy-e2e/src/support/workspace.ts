@@ -100,6 +100,22 @@ export class Workspace {
     return run;
   }
 
+  /** Resolves when the running nx prints `pattern`; fails (with its output) when it ends first or after `timeoutMs`. */
+  async until(run: ReturnType<Workspace['start']>, what: string, pattern: RegExp, timeoutMs = 300_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        new Promise<void>((resolve) => (poll = setInterval(() => pattern.test(run.output) && resolve(), 50))),
+        run.child.then(() => Promise.reject(new Error(`nx ended before ${what}:\n${run.output.slice(-3000)}`))),
+        new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s:\n${run.output.slice(-3000)}`)), timeoutMs))),
+      ]);
+    } finally {
+      clearInterval(poll);
+      clearTimeout(timer);
+    }
+  }
+
   async finish(run: ReturnType<Workspace['start']>): Promise<NxRun> {
     const r = await run.child;
     return { exitCode: r.exitCode ?? -1, output: run.output, tasks: await this.tasksSince(run.started), seconds: (Date.now() - run.started) / 1000 };
