@@ -116,8 +116,17 @@ export class Workspace {
     }
   }
 
+  /**
+   * Waits for nx to end. After a SIGKILL, Nx's task processes (their own process groups) may
+   * still hold its output open: once nx itself has exited, its output is not waited for
+   * longer than a few seconds.
+   */
   async finish(run: ReturnType<Workspace['start']>): Promise<NxRun> {
+    const exited = new Promise<void>((resolve) => (run.child.exitCode !== null || run.child.signalCode !== null ? resolve() : run.child.once('exit', () => resolve())));
+    await exited;
+    const grace = setTimeout(() => [run.child.stdout, run.child.stderr, run.child.all].forEach((s) => s?.destroy()), 5000);
     const r = await run.child;
+    clearTimeout(grace);
     return { exitCode: r.exitCode ?? -1, output: run.output, tasks: await this.tasksSince(run.started), seconds: (Date.now() - run.started) / 1000 };
   }
 
