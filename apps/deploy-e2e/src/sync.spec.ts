@@ -281,3 +281,19 @@ test('helm history failing: one clear line, the healthy release is left alone, a
   await deploy(a, 'after helm history failed');
   await expectLive('after helm history failed', { ws: a, logLevel: 'warning', secrets: state.secrets, revision: rev + 1 });
 });
+
+test('helm refusing an upgrade before writing a revision: nothing is rolled back, and the next deploy succeeds', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-bin-'));
+  const real = (await execa('bash', ['-c', 'command -v helm'], { env: tools })).stdout.trim();
+  writeFileSync(join(bin, 'helm'), `#!/bin/sh\n[ "$1" = upgrade ] && { echo "Error: injected: upgrade refused" >&2; exit 1; }\nexec ${real} "$@"\n`);
+  chmodSync(join(bin, 'helm'), 0o755);
+  setLogLevel(a, 'debug');
+  const rev = await revision();
+  const failed = await a.nx(['run-many', '-t', 'deploy'], { PATH: `${bin}:${a.env.PATH}` });
+  expect(failed.exitCode).not.toBe(0);
+  expect(failed.output).toMatch(/helm upgrade --install todo-app failed \(no new revision was made, nothing to undo\)/);
+  expect(failed.output).not.toMatch(/rolling back/);
+  expect(await cluster.release()).toEqual({ revision: rev, status: 'deployed' });
+  await deploy(a, 'after helm refused the upgrade');
+  await expectLive('after helm refused the upgrade', { ws: a, logLevel: 'debug', secrets: state.secrets, revision: rev + 1 });
+});

@@ -58,8 +58,12 @@ export class Workspace {
     linkNodeModules(this.dir);
     this.git(['config', 'user.email', 'e2e@nx-k8s.test']);
     this.git(['config', 'user.name', 'nx-k8s e2e']);
+    // Not the variables of the nx that runs this suite: NX_INVOCATION_ROOT_PID would make every
+    // nx started here one "chain" with it, and a killed run's leftover registration then reads
+    // as a recursive task invocation.
+    const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^NX_(INVOCATION_ROOT_PID|TASK_|TERMINAL_|STREAM_OUTPUT|PREFIX_OUTPUT|WORKSPACE_ROOT)/.test(k)));
     this.env = {
-      ...process.env,
+      ...outer,
       KUBECONFIG: kubeconfig,
       NX_DAEMON: 'false',
       NX_TUI: 'false',
