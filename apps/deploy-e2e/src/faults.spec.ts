@@ -37,7 +37,8 @@ afterAll(() => ws?.remove());
 
 test('Docker daemon stopped mid-build', async () => {
   const page = 'apps/frontend/app/page.tsx';
-  ws.write(page, ws.read(page).replace('<h1>Todos', '<h1>Todos (fault)'));
+  // A new edit each run: a tag Docker already has would be reused, not built.
+  ws.write(page, ws.read(page).replace('<h1>Todos', `<h1>Todos (fault ${Date.now()})`));
   const started = ws.start(['run-many', '-t', 'deploy']);
   await ws.until(started, 'the frontend build', /building todo-frontend/);
   await execa('pkill', ['-x', 'dockerd']);
