@@ -267,11 +267,17 @@ test('two deploys of one release at once: the second waits, says why, and the ne
   a.git(['checkout', tpl]);
 });
 
-test('helm history failing: one clear line, the healthy release is left alone, and the next deploy succeeds', async () => {
+/** A directory whose `helm` fails one subcommand (a real fault, not a mock) and runs the real helm otherwise. */
+async function failingHelm(subcommand: string, message: string): Promise<string> {
   const bin = mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-bin-'));
   const real = (await execa('bash', ['-c', 'command -v helm'], { env: tools })).stdout.trim();
-  writeFileSync(join(bin, 'helm'), `#!/bin/sh\n[ "$1" = history ] && { echo "Error: injected: helm history failed" >&2; exit 1; }\nexec ${real} "$@"\n`);
+  writeFileSync(join(bin, 'helm'), `#!/bin/sh\n[ "$1" = ${subcommand} ] && { echo "Error: injected: ${message}" >&2; exit 1; }\nexec ${real} "$@"\n`);
   chmodSync(join(bin, 'helm'), 0o755);
+  return bin;
+}
+
+test('helm history failing: one clear line, the healthy release is left alone, and the next deploy succeeds', async () => {
+  const bin = await failingHelm('history', 'helm history failed');
   setLogLevel(a, 'warning');
   const rev = await revision();
   const failed = await a.nx(['run-many', '-t', 'deploy'], { PATH: `${bin}:${a.env.PATH}` });
@@ -285,10 +291,7 @@ test('helm history failing: one clear line, the healthy release is left alone, a
 });
 
 test('helm refusing an upgrade before writing a revision: nothing is rolled back, and the next deploy succeeds', async () => {
-  const bin = mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-bin-'));
-  const real = (await execa('bash', ['-c', 'command -v helm'], { env: tools })).stdout.trim();
-  writeFileSync(join(bin, 'helm'), `#!/bin/sh\n[ "$1" = upgrade ] && { echo "Error: injected: upgrade refused" >&2; exit 1; }\nexec ${real} "$@"\n`);
-  chmodSync(join(bin, 'helm'), 0o755);
+  const bin = await failingHelm('upgrade', 'upgrade refused');
   setLogLevel(a, 'debug');
   const rev = await revision();
   const failed = await a.nx(['run-many', '-t', 'deploy'], { PATH: `${bin}:${a.env.PATH}` });
