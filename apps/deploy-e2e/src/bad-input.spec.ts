@@ -63,7 +63,7 @@ test('cluster not running', async () => {
   expect(run.exitCode).not.toBe(0);
   expect(errorLine(run.output)).toMatch(
     // The first task that needs the cluster says so (here the loads, before the release).
-    /^nx-k8s [\w-]+:[\w:-]+: the cluster of kube context 'nx-k8s-local' does not answer \(.*refused.*\)\. Fix: start it \(minikube start, or bash tools\/local-cluster\/local-cluster up\) or switch context with kubectl config use-context$/,
+    /^nx-k8s [\w-]+:[\w:-]+: the cluster of kube context 'nx-k8s-local' does not answer \(.*refused.*\)\. Fix: start your cluster \(minikube start, kind create cluster, \.\.\.\) or switch context with kubectl config use-context$/,
   );
 });
 

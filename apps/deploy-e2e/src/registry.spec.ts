@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { parse, stringify } from 'yaml';
 import { ClusterView, clusterUp } from './support/cluster';
 import { waitFor } from './support/http';
 import { Workspace } from './support/workspace';
@@ -33,10 +34,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
   registry = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
   await waitFor('the registry to answer', async () => ((await fetch(`http://${host}/v2/`).then((r) => r.ok).catch(() => false)) ? true : undefined), 30_000);
-  // The same cluster under another context name: nothing local about it, so only the
-  // cluster itself can say where images go.
+  // The same cluster under another context name and without the nx-k8s.io/containerd extension:
+  // nothing local about it, so only the cluster itself can say where images go.
   remoteKubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(remoteKubeconfig, readFileSync(c.kubeconfig, 'utf8').split('nx-k8s-local').join('e2e-remote'));
+  const remote = parse(readFileSync(c.kubeconfig, 'utf8').split('nx-k8s-local').join('e2e-remote'));
+  for (const entry of remote.clusters) delete entry.cluster.extensions;
+  writeFileSync(remoteKubeconfig, stringify(remote));
   await cluster.kubectl(['create', 'configmap', 'local-registry-hosting', '-n', 'kube-public', `--from-literal=localRegistryHosting.v1=host: "${host}"\nhelp: "nx-k8s e2e"\n`]);
   ws = new Workspace(remoteKubeconfig);
 });

@@ -31,18 +31,23 @@ new_cert() {
   rm -f "$CERTS/$name.csr"
 }
 
-# kubeconfig FILE USER CERTNAME [SERVER]: a kubeconfig with embedded credentials.
+# kubeconfig FILE USER CERTNAME [SERVER]: a kubeconfig with embedded credentials, replaced in one
+# step (tasks may read it while `up` writes it).
 write_kubeconfig() {
-  local file="$1" user="$2" cert="$3" server="${4:-https://127.0.0.1:$APISERVER_PORT}"
+  local file="$1" user="$2" cert="$3" server="${4:-https://127.0.0.1:$APISERVER_PORT}" ext=""
+  # The users' kubeconfig says how images reach the node (an import into its containerd), so a
+  # tool such as nx-k8s need not know this cluster: the nx-k8s.io/containerd cluster extension.
+  [ "$file" = "$KUBECONFIG_FILE" ] &&
+    ext="$(printf '\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: %s' "$CONTAINERD_SOCK")"
   umask 077
-  cat >"$file" <<EOF
+  cat >"$file.tmp" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
 - name: $CLUSTER_NAME
   cluster:
     server: $server
-    certificate-authority-data: $(base64 -w0 <"$CERTS/ca.crt")
+    certificate-authority-data: $(base64 -w0 <"$CERTS/ca.crt")$ext
 users:
 - name: $user
   user:
@@ -55,6 +60,7 @@ contexts:
     user: $user
 current-context: $CONTEXT_NAME
 EOF
+  mv "$file.tmp" "$file"
   umask 022
 }
 

@@ -190,6 +190,8 @@ ID1="$(kubectl get namespace kube-system -o 'jsonpath={.metadata.uid}')"
 MY_ID="$(running_cluster_id)"
 check "cluster.json names the context, kubeconfig, socket and id" \
   sh -c "grep -q '\"context\": \"nx-k8s-local\"' $STATE/cluster.json && grep -q '\"containerdAddress\": \"$RUN/containerd.sock\"' $STATE/cluster.json && grep -q '\"clusterId\": \"$ID1\"' $STATE/cluster.json"
+check "the kubeconfig names the node's containerd socket (cluster extension nx-k8s.io/containerd)" \
+  sh -c "test \"\$('$NX_K8S_CACHE/bin/kubectl' config view --kubeconfig $STATE/kubeconfig -o 'jsonpath={.clusters[0].cluster.extensions[?(@.name==\"nx-k8s.io/containerd\")].extension.address}')\" = $RUN/containerd.sock"
 check "server reports v1.34.4 (kubectl version)" sh -c "'$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig version | grep -q 'Server Version: v1.34.4'"
 t0="$(date +%s.%N)"
 "$LC" up >/dev/null 2>&1; rc=$?; t="$(secs_since "$t0")"

@@ -1,4 +1,4 @@
-// ctr adapter for a containerd node (tools/local-cluster, kubeadm, bare nodes). Images for
+// ctr adapter for a containerd node (kubeadm, k3s, bare nodes). Images for
 // Kubernetes live in containerd's k8s.io namespace; the CRI plugin adds a `sha256:<id>` ref
 // for every image it knows, which is how an image ID is found under any name.
 import { pipe, Runner, runOk } from './run';

@@ -77,7 +77,7 @@ export function templateArgv(release: string, chart: string, namespace: string, 
 
 export class HelmNotFoundError extends Error {
   constructor() {
-    super('helm was not found on PATH. Fix: install helm 3 (https://helm.sh/docs/intro/install/; on a bare Linux machine: bash tools/setup/helm.sh)');
+    super('helm was not found on PATH. Fix: install helm 3 (https://helm.sh/docs/intro/install/)');
   }
 }
 

@@ -5,7 +5,7 @@ import { Runner } from './run';
 export class ClusterUnreachableError extends Error {
   constructor(context: string, detail: string) {
     const reason = detail.trim().split('\n').filter(Boolean).pop() ?? 'no answer';
-    super(`the cluster of kube context '${context}' does not answer (${reason}). Fix: start it (minikube start, or bash tools/local-cluster/local-cluster up) or switch context with kubectl config use-context`);
+    super(`the cluster of kube context '${context}' does not answer (${reason}). Fix: start your cluster (minikube start, kind create cluster, ...) or switch context with kubectl config use-context`);
   }
 }
 

@@ -2,10 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
+import { Runner } from '../adapters/run';
+import { resolveCluster } from '.';
 import { detectCluster, registryHostFromHosting, UnknownClusterKindError } from './detect';
-import { KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
+import { ContainerdExtensionError, KubeconfigFieldError, KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
 
-const ctx = (name: string, providers: string[] = []): KubeContext => ({ name, cluster: name, server: 'https://127.0.0.1:6443', extensions: [], providers });
+const ctx = (name: string, providers: string[] = [], containerd?: KubeContext['containerd']): KubeContext => ({ name, cluster: name, server: 'https://127.0.0.1:6443', extensions: [], providers, containerd });
+const files = (...docs: unknown[]) => docs.map((doc, i) => ({ path: `/home/u/.kube/config-${i}`, doc }));
+const bad = new ContainerdExtensionError('/home/u/.kube/config', 'c', undefined);
 
 describe('detectCluster', () => {
   it('knows minikube by its kubeconfig extension or context name', () => {
@@ -15,8 +19,19 @@ describe('detectCluster', () => {
   it('knows kind by the kind- prefix', () => {
     expect(detectCluster({ context: ctx('kind-todo') })).toEqual({ kind: 'kind', name: 'todo' });
   });
-  it('knows the local cluster by context name and its published containerd socket', () => {
-    expect(detectCluster({ context: ctx('nx-k8s-local'), containerdAddress: '/run/x.sock' })).toEqual({ kind: 'containerd', address: '/run/x.sock' });
+  it("imports into the containerd socket the cluster's kubeconfig extension names, whatever the context is called", () => {
+    expect(detectCluster({ context: ctx('lab', [], { address: '/run/x.sock' }) })).toEqual({ kind: 'containerd', address: '/run/x.sock' });
+    expect(detectCluster({ forced: 'containerd', context: ctx('lab', [], { address: '/run/x.sock' }) })).toEqual({ kind: 'containerd', address: '/run/x.sock' });
+  });
+  it('lets option containerdAddress win over the extension, also over a malformed one', () => {
+    expect(detectCluster({ context: ctx('lab', [], { address: '/run/x.sock' }), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+    expect(detectCluster({ context: ctx('lab', [], { invalid: bad }), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+    expect(detectCluster({ context: ctx('lab'), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+  });
+  it("says what is wrong with a malformed extension when it decides the route, and not when another route is chosen", () => {
+    expect(() => detectCluster({ context: ctx('lab', [], { invalid: bad }) })).toThrow(bad);
+    expect(() => detectCluster({ forced: 'containerd', context: ctx('lab', [], { invalid: bad }) })).toThrow(bad);
+    expect(detectCluster({ forced: 'kind', context: ctx('kind-a', [], { invalid: bad }) })).toEqual({ kind: 'kind', name: 'a' });
   });
   it('leaves other contexts to KEP-1755 discovery', () => {
     expect(detectCluster({ context: ctx('prod-east') })).toBeNull();
@@ -31,7 +46,9 @@ describe('detectCluster', () => {
     expect(() => detectCluster({ forced: 'k3s', context: ctx('x') })).toThrow(/unknown cluster kind 'k3s'.*auto, minikube, kind, containerd, registry, docker-desktop/);
   });
   it('asks for the socket when containerd is forced without one', () => {
-    expect(() => detectCluster({ forced: 'containerd', context: ctx('x') })).toThrow(/containerdAddress/);
+    expect(() => detectCluster({ forced: 'containerd', context: ctx('x') })).toThrow(
+      "cluster kind containerd needs the node's containerd socket. Fix: set option containerdAddress (e.g. /run/containerd/containerd.sock), or give the cluster the nx-k8s.io/containerd extension in its kubeconfig",
+    );
   });
   it('reads the push host from local-registry-hosting', () => {
     expect(registryHostFromHosting('host: "localhost:5001"\nhelp: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n')).toBe('localhost:5001');
@@ -67,19 +84,49 @@ current-context: minikube
 kind: Config
 `);
   it('follows current-context to its cluster', () => {
-    const c = resolveContext([minikubeConfig])!;
+    const c = resolveContext(files(minikubeConfig))!;
     expect(c).toMatchObject({ name: 'minikube', cluster: 'minikube', server: 'https://192.168.49.2:8443', namespace: 'default' });
     expect(c.providers).toContain('minikube.sigs.k8s.io');
+    expect(c.containerd).toBeUndefined();
   });
   it('merges several files as kubectl does: the first to set current-context wins', () => {
     const other = { 'current-context': 'kind-a', contexts: [{ name: 'kind-a', context: { cluster: 'kind-a' } }], clusters: [{ name: 'kind-a', cluster: { server: 'https://127.0.0.1:4000' } }] };
-    expect(resolveContext([other, minikubeConfig])!.name).toBe('kind-a');
-    expect(resolveContext([{}, minikubeConfig])!.name).toBe('minikube');
-    expect(resolveContext([other, minikubeConfig], 'minikube')!.server).toBe('https://192.168.49.2:8443');
+    expect(resolveContext(files(other, minikubeConfig))!.name).toBe('kind-a');
+    expect(resolveContext(files({}, minikubeConfig))!.name).toBe('minikube');
+    expect(resolveContext(files(other, minikubeConfig), 'minikube')!.server).toBe('https://192.168.49.2:8443');
   });
   it('returns null when there is no such context', () => {
-    expect(resolveContext([minikubeConfig], 'nope')).toBeNull();
+    expect(resolveContext(files(minikubeConfig), 'nope')).toBeNull();
     expect(resolveContext([])).toBeNull();
+  });
+
+  // Any cluster's kubeconfig can say where its images go (the embedded cluster's writes this).
+  const withExtension = (extension: unknown, extensions: unknown = [{ name: 'nx-k8s.io/containerd', extension }]) => ({
+    'current-context': 'lab',
+    contexts: [{ name: 'lab', context: { cluster: 'lab-cluster', user: 'admin' } }],
+    clusters: [{ name: 'lab-cluster', cluster: { server: 'https://127.0.0.1:6443', extensions } }],
+  });
+  it("reads the nx-k8s.io/containerd extension of the context's cluster", () => {
+    expect(resolveContext(files(withExtension({ address: '/run/lab/containerd.sock' })))!.containerd).toEqual({ address: '/run/lab/containerd.sock' });
+    expect(resolveContext(files(withExtension(undefined, [{ name: 'other', extension: { address: '/x' } }])))!.containerd).toBeUndefined();
+  });
+  it.each([
+    ['no address', {}, 'nothing'],
+    ['no extension object', undefined, 'nothing'],
+    ['a relative path', { address: 'run/containerd.sock' }, '"run/containerd.sock"'],
+    ['a number', { address: 42 }, '42'],
+  ])('names the file and the field of an extension with %s, in one line', (_, extension, got) => {
+    const c = resolveContext(files({}, withExtension(extension)))!;
+    expect(c.containerd).toEqual({ invalid: expect.any(ContainerdExtensionError) });
+    expect((c.containerd as { invalid: Error }).invalid.message).toBe(
+      `/home/u/.kube/config-1: extension nx-k8s.io/containerd of cluster 'lab-cluster' has ${got} in field extension.address, not the absolute path of a containerd socket. Fix: set extension.address to the socket images are imported into (e.g. /run/containerd/containerd.sock), or remove the extension`,
+    );
+  });
+  it('refuses extensions that are not a list, naming the file, as kubectl would', () => {
+    expect(() => resolveContext(files(withExtension(undefined, { 'nx-k8s.io/containerd': { address: '/run/x.sock' } })))).toThrow(KubeconfigFieldError);
+    expect(() => resolveContext(files(withExtension(undefined, { 'nx-k8s.io/containerd': { address: '/run/x.sock' } })))).toThrow(
+      "/home/u/.kube/config-0: extensions of cluster 'lab-cluster' is not a list. Fix: write it as a list of entries (- name: <name>, extension: {...}), as kubectl expects",
+    );
   });
 });
 
@@ -97,5 +144,41 @@ describe('readKubeContext', () => {
     expect(read).toThrow(KubeconfigInvalidError);
     expect(read).toThrow(new RegExp(`^${bad} is not valid YAML \\(.*at line \\d+, column \\d+\\)\\. Fix: correct the kubeconfig, or point KUBECONFIG at a valid one`));
     expect(() => read()).toThrow(expect.objectContaining({ message: expect.not.stringContaining('\n') }));
+  });
+});
+
+describe('resolveCluster', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-route-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // The extension decides without asking the cluster (no KEP-1755 lookup).
+  const noKubectl: Runner = async (program, args) => {
+    throw new Error(`unexpected ${program} ${args.join(' ')}`);
+  };
+  const kubeconfig = (name: string, cluster: string) => {
+    const file = join(tmp, name);
+    writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: lab\ncontexts:\n- name: lab\n  context: {cluster: lab, user: u}\nclusters:\n- name: lab\n  cluster:\n${cluster}`);
+    return file;
+  };
+
+  it('routes images to the socket the kubeconfig names, and to the option when it is set', async () => {
+    const file = kubeconfig('with.yaml', '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: /run/lab/containerd.sock\n');
+    expect((await resolveCluster({}, { KUBECONFIG: file }, noKubectl)).target).toEqual({ kind: 'containerd', address: '/run/lab/containerd.sock' });
+    expect((await resolveCluster({ containerdAddress: '/run/opt.sock' }, { KUBECONFIG: file }, noKubectl)).target).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+  });
+  it('fails with the extension\'s one line when its address is unusable', async () => {
+    const file = kubeconfig('bad.yaml', '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        socket: /run/lab/containerd.sock\n');
+    await expect(resolveCluster({}, { KUBECONFIG: file }, noKubectl)).rejects.toThrow(
+      new RegExp(`^${file}: extension nx-k8s\\.io/containerd of cluster 'lab' has nothing in field extension\\.address, .* Fix: [^\\n]*$`),
+    );
+  });
+  it('without the extension, asks the cluster for KEP-1755 and names the ways out', async () => {
+    const file = kubeconfig('without.yaml', '    server: https://127.0.0.1:6443\n');
+    const asked: string[] = [];
+    const kubectl: Runner = async (program, args) => {
+      asked.push(`${program} ${args.join(' ')}`);
+      return { exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): configmaps "local-registry-hosting" not found' };
+    };
+    await expect(resolveCluster({}, { KUBECONFIG: file }, kubectl)).rejects.toThrow(/^cannot tell how to get images into kube context 'lab' \(not minikube, kind or docker-desktop, no nx-k8s\.io\/containerd extension on its cluster in the kubeconfig, and no kube-public\/local-registry-hosting ConfigMap\)\. Fix: /);
+    expect(asked).toEqual([expect.stringContaining('local-registry-hosting')]);
   });
 });

@@ -1,12 +1,9 @@
 // Which kind of cluster a kube context points at decides how images get into it.
 // Pure: takes what was read from the kubeconfig and returns the decision.
-import { KubeContext } from './kubeconfig';
+import { CONTAINERD_EXTENSION, KubeContext } from './kubeconfig';
 
 export const CLUSTER_KINDS = ['minikube', 'kind', 'containerd', 'registry', 'docker-desktop'] as const;
 export type ClusterKind = (typeof CLUSTER_KINDS)[number];
-
-/** The context name tools/local-cluster gives its kubeconfig. */
-export const LOCAL_CLUSTER_CONTEXT = 'nx-k8s-local';
 
 export type ClusterTarget =
   | { kind: 'minikube'; profile: string }
@@ -18,7 +15,7 @@ export type ClusterTarget =
 export interface DetectInput {
   forced?: string;
   context: KubeContext;
-  /** containerd socket of a local node, when one is known (tools/local-cluster's cluster.json or the option). */
+  /** Option containerdAddress: wins over the socket the kubeconfig's nx-k8s.io/containerd extension names. */
   containerdAddress?: string;
   /** Registry host from an option or from KEP-1755's local-registry-hosting ConfigMap. */
   registryHost?: string;
@@ -36,9 +33,11 @@ export function detectCluster(i: DetectInput): ClusterTarget | null {
       return { kind, name: i.context.name.replace(/^kind-/, '') };
     case 'docker-desktop':
       return { kind };
-    case 'containerd':
-      if (!i.containerdAddress) throw new UnknownClusterKindError(`cluster kind containerd needs the node's containerd socket. Fix: set option containerdAddress (e.g. /run/containerd/containerd.sock)`);
-      return { kind, address: i.containerdAddress };
+    case 'containerd': {
+      const address = containerdAddress(i);
+      if (!address) throw new UnknownClusterKindError(`cluster kind containerd needs the node's containerd socket. Fix: set option containerdAddress (e.g. /run/containerd/containerd.sock), or give the cluster the ${CONTAINERD_EXTENSION} extension in its kubeconfig`);
+      return { kind, address };
+    }
     case 'registry':
       return i.registryHost ? { kind, host: i.registryHost } : null;
     case undefined:
@@ -53,9 +52,18 @@ function inferKind(i: DetectInput): string | undefined {
   if (c.providers.includes('minikube.sigs.k8s.io') || c.name === 'minikube') return 'minikube';
   if (c.name.startsWith('kind-')) return 'kind';
   if (c.name === 'docker-desktop' || c.name === 'rancher-desktop') return 'docker-desktop';
-  if (c.name === LOCAL_CLUSTER_CONTEXT && i.containerdAddress) return 'containerd';
+  // A malformed extension still says containerd: its error beats a guess at another route.
+  if (i.containerdAddress || c.containerd) return 'containerd';
   if (i.registryHost) return 'registry';
   return undefined;
+}
+
+/** The socket images are imported into: the option, else the cluster's kubeconfig extension. */
+function containerdAddress(i: DetectInput): string | undefined {
+  if (i.containerdAddress) return i.containerdAddress;
+  const ext = i.context.containerd;
+  if (ext && 'invalid' in ext) throw ext.invalid;
+  return ext?.address;
 }
 
 /** KEP-1755 localRegistryHosting.v1 is YAML with `host:` (where to push from the host). */

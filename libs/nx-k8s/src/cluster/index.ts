@@ -1,10 +1,9 @@
 // The cluster stage: which cluster the current context points at, how images reach it,
 // and its identity (for hashes: a recreated cluster must never match an old cache entry).
-import { existsSync, readFileSync } from 'fs';
 import { Runner } from '../adapters/run';
 import { Kubectl } from '../adapters/kubectl';
-import { ClusterTarget, detectCluster, LOCAL_CLUSTER_CONTEXT, registryHostFromHosting } from './detect';
-import { KubeContext, readKubeContext } from './kubeconfig';
+import { ClusterTarget, detectCluster, registryHostFromHosting } from './detect';
+import { CONTAINERD_EXTENSION, KubeContext, readKubeContext } from './kubeconfig';
 
 export * from './detect';
 export * from './kubeconfig';
@@ -25,22 +24,6 @@ export interface ClusterWithRoute extends Cluster {
   target: ClusterTarget;
 }
 
-export function localClusterStateFile(env: NodeJS.ProcessEnv): string {
-  return env.NX_K8S_LOCAL_CLUSTER_JSON || '/var/lib/nx-k8s-cluster/cluster.json';
-}
-
-/** containerd socket published by tools/local-cluster for its context. */
-function localClusterAddress(env: NodeJS.ProcessEnv, context: string): string | undefined {
-  const file = localClusterStateFile(env);
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, 'utf8')) as { context?: string; containerdAddress?: string };
-    return (info.context ?? LOCAL_CLUSTER_CONTEXT) === context ? info.containerdAddress : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export class NoImageRouteError extends Error {}
 
 /** The kube context to talk to (the option, else the current one). */
@@ -52,8 +35,7 @@ export function connect(o: { context?: string }, env: NodeJS.ProcessEnv, run: Ru
 /** The cluster and how images get into it. */
 export async function resolveCluster(o: ClusterOptions, env: NodeJS.ProcessEnv, run: Runner): Promise<ClusterWithRoute> {
   const { context, kubectl } = connect(o, env, run);
-  const containerdAddress = o.containerdAddress || localClusterAddress(env, context.name);
-  let target = detectCluster({ forced: o.cluster, context, containerdAddress, registryHost: o.registry });
+  let target = detectCluster({ forced: o.cluster, context, containerdAddress: o.containerdAddress, registryHost: o.registry });
   if (!target) {
     const hosting = await kubectl.localRegistryHosting();
     const host = hosting ? registryHostFromHosting(hosting) : null;
@@ -61,7 +43,7 @@ export async function resolveCluster(o: ClusterOptions, env: NodeJS.ProcessEnv, 
   }
   if (!target) {
     throw new NoImageRouteError(
-      `cannot tell how to get images into kube context '${context.name}' (not minikube, kind, docker-desktop or ${LOCAL_CLUSTER_CONTEXT}, and no kube-public/local-registry-hosting ConfigMap). Fix: set option cluster (minikube, kind, containerd, registry, docker-desktop) and, for registry, option registry`,
+      `cannot tell how to get images into kube context '${context.name}' (not minikube, kind or docker-desktop, no ${CONTAINERD_EXTENSION} extension on its cluster in the kubeconfig, and no kube-public/local-registry-hosting ConfigMap). Fix: set option cluster (minikube, kind, containerd, registry, docker-desktop) and, for registry, option registry`,
     );
   }
   return { context, kubectl, target };

@@ -3,7 +3,7 @@
 // cluster detection runs on every hash and must be cheap.
 import { existsSync, readFileSync } from 'fs';
 import { homedir } from 'os';
-import { delimiter, join } from 'path';
+import { delimiter, isAbsolute, join } from 'path';
 import { parse } from 'yaml';
 
 export interface KubeContext {
@@ -14,7 +14,22 @@ export interface KubeContext {
   /** Names of extensions on the cluster and the context (minikube marks its own). */
   extensions: string[];
   providers: string[];
+  /** The cluster's nx-k8s.io/containerd extension, when it has one: its socket, or why it names none. */
+  containerd?: { address: string } | { invalid: ContainerdExtensionError };
 }
+
+/** A kubeconfig file as read, with its path so that an unusable field can be named with its file. */
+export interface KubeconfigFile {
+  path: string;
+  doc: any;
+}
+
+/**
+ * Cluster extension meaning "images reach this cluster by an import into this containerd socket":
+ * `extensions: [{name: nx-k8s.io/containerd, extension: {address: <socket>}}]`. Any cluster's
+ * kubeconfig can carry it, so no cluster has to be recognised by its context name.
+ */
+export const CONTAINERD_EXTENSION = 'nx-k8s.io/containerd';
 
 export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
   if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean);
@@ -26,29 +41,64 @@ interface Named<T> {
   [k: string]: T | string;
 }
 
-export function resolveContext(docs: any[], override?: string): KubeContext | null {
-  const first = <T>(pick: (d: any) => T | undefined): T | undefined => {
-    for (const d of docs) {
-      const v = pick(d);
-      if (v !== undefined && v !== null && v !== '') return v;
+export function resolveContext(files: KubeconfigFile[], override?: string): KubeContext | null {
+  const first = <T>(pick: (d: any) => T | undefined): { value: T; path: string } | undefined => {
+    for (const f of files) {
+      const v = pick(f.doc);
+      if (v !== undefined && v !== null && v !== '') return { value: v, path: f.path };
     }
     return undefined;
   };
-  const name = override || first<string>((d) => d?.['current-context']);
+  const name = override || first<string>((d) => d?.['current-context'])?.value;
   if (!name) return null;
   const ctx = first<any>((d) => (d?.contexts as Named<any>[] | undefined)?.find((c) => c.name === name));
   if (!ctx) return null;
-  const clusterName = ctx.context?.cluster as string;
+  const clusterName = ctx.value.context?.cluster as string;
   const cluster = first<any>((d) => (d?.clusters as Named<any>[] | undefined)?.find((c) => c.name === clusterName));
-  const exts = [...(cluster?.cluster?.extensions ?? []), ...(ctx.context?.extensions ?? [])] as Array<{ name: string; extension?: { provider?: string } }>;
+  const clusterExts = extensionList(cluster?.value.cluster?.extensions, cluster?.path, `extensions of cluster '${clusterName}'`);
+  const exts = [...clusterExts, ...extensionList(ctx.value.context?.extensions, ctx.path, `extensions of context '${name}'`)];
   return {
     name,
     cluster: clusterName,
-    server: cluster?.cluster?.server ?? '',
-    namespace: ctx.context?.namespace,
+    server: cluster?.value.cluster?.server ?? '',
+    namespace: ctx.value.context?.namespace,
     extensions: exts.map((e) => e.name),
-    providers: exts.map((e) => e.extension?.provider).filter((p): p is string => !!p),
+    providers: exts.map((e) => e.extension?.provider).filter((p): p is string => typeof p === 'string' && !!p),
+    containerd: cluster && containerdExtension(clusterExts, cluster.path, clusterName),
   };
+}
+
+interface NamedExtension {
+  name: string;
+  extension?: { [k: string]: unknown };
+}
+
+/** kubectl reads extensions as a list of {name, extension}; anything else fails kubectl too, so say so here. */
+function extensionList(value: unknown, path: string | undefined, where: string): NamedExtension[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new KubeconfigFieldError(`${path}: ${where} is not a list. Fix: write it as a list of entries (- name: <name>, extension: {...}), as kubectl expects`);
+  return value.filter((e): e is NamedExtension => typeof e?.name === 'string');
+}
+
+function containerdExtension(exts: NamedExtension[], path: string, cluster: string): KubeContext['containerd'] {
+  const e = exts.find((x) => x.name === CONTAINERD_EXTENSION);
+  if (!e) return undefined;
+  const address = typeof e.extension === 'object' && e.extension !== null ? e.extension.address : undefined;
+  // A relative path would be resolved against each task's working directory, not the kubeconfig's.
+  if (typeof address === 'string' && isAbsolute(address)) return { address };
+  return { invalid: new ContainerdExtensionError(path, cluster, address) };
+}
+
+/** A kubeconfig field the plugin cannot use, named with its file. */
+export class KubeconfigFieldError extends Error {}
+
+export class ContainerdExtensionError extends KubeconfigFieldError {
+  constructor(path: string, cluster: string, address: unknown) {
+    const got = address === undefined ? 'nothing' : JSON.stringify(address).slice(0, 80);
+    super(
+      `${path}: extension ${CONTAINERD_EXTENSION} of cluster '${cluster}' has ${got} in field extension.address, not the absolute path of a containerd socket. Fix: set extension.address to the socket images are imported into (e.g. /run/containerd/containerd.sock), or remove the extension`,
+    );
+  }
 }
 
 export class NoKubeContextError extends Error {
@@ -56,7 +106,7 @@ export class NoKubeContextError extends Error {
     super(
       wanted
         ? `kube context '${wanted}' is not in ${paths.join(', ')}. Fix: check the context option, or list contexts with kubectl config get-contexts`
-        : `no current kube context in ${paths.join(', ') || '(no kubeconfig)'}. Fix: start a cluster (minikube start, or bash tools/local-cluster/local-cluster up) and set KUBECONFIG, or pass the context option`,
+        : `no current kube context in ${paths.join(', ') || '(no kubeconfig)'}. Fix: start a cluster (minikube start, kind create cluster, ...) and set KUBECONFIG, or pass the context option`,
     );
   }
 }
@@ -77,8 +127,8 @@ function readKubeconfig(path: string): unknown {
 
 export function readKubeContext(env: NodeJS.ProcessEnv, override?: string): KubeContext {
   const paths = kubeconfigPaths(env);
-  const docs = paths.filter((p) => existsSync(p)).map(readKubeconfig);
-  const ctx = resolveContext(docs, override);
+  const files = paths.filter((p) => existsSync(p)).map((path) => ({ path, doc: readKubeconfig(path) }));
+  const ctx = resolveContext(files, override);
   if (!ctx) throw new NoKubeContextError(paths, override);
   return ctx;
 }

@@ -69,7 +69,7 @@ export function imageRefViolations(reference: string, w: Where): Violation[] {
 }
 
 function suggestRepository(repository: string): string {
-  return repository.toLowerCase().replace(/[^a-z0-9._/-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '') || 'todo-app';
+  return repository.toLowerCase().replace(/[^a-z0-9._/-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '') || 'my-app';
 }
 
 /**
