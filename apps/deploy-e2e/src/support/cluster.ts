@@ -46,8 +46,8 @@ export class ClusterView {
     return Number(await this.kubectl(['get', 'deployment', deployment, '-n', this.namespace, '-o', 'jsonpath={.status.availableReplicas}']));
   }
 
-  async release(): Promise<{ revision: number; status: string } | null> {
-    const r = await execa('helm', ['status', 'todo-app', '-n', this.namespace, '-o', 'json'], { env: this.env(), reject: false });
+  async release(name = 'todo-app'): Promise<{ revision: number; status: string } | null> {
+    const r = await execa('helm', ['status', name, '-n', this.namespace, '-o', 'json'], { env: this.env(), reject: false });
     if (r.exitCode !== 0) return null;
     const s = JSON.parse(r.stdout);
     return { revision: s.version, status: s.info.status };

@@ -20,23 +20,26 @@ export interface NxRun {
 
 /**
  * The clone uses the installed packages, but its own workspace packages: a symlink to the
- * whole node_modules would resolve @todo-app/nx-k8s to the source repository's libs/ (the
+ * whole node_modules would resolve nx-k8s to the source repository's libs/ (the
  * workspace link is relative to where it really lives), so every clone would test the
  * repository's working tree instead of its own commit.
  */
 function linkNodeModules(clone: string) {
   const from = join(repoRoot, 'node_modules');
   const to = join(clone, 'node_modules');
+  const workspace = dirname(realpathSync(from));
+  const link = (name: string) => {
+    const real = realpathSync(join(from, name));
+    // A workspace package (libs/nx-k8s, apps/*), relative to the workspace that really holds node_modules.
+    const inWorkspace = relative(workspace, real);
+    const own = !inWorkspace.startsWith('..') && !inWorkspace.startsWith('node_modules');
+    symlinkSync(own ? join(clone, inWorkspace) : join(from, name), join(to, name));
+  };
   mkdirSync(to);
   for (const name of readdirSync(from)) {
-    if (name === '@todo-app') continue;
-    symlinkSync(join(from, name), join(to, name));
-  }
-  mkdirSync(join(to, '@todo-app'));
-  for (const name of readdirSync(join(from, '@todo-app'))) {
-    // libs/nx-k8s, relative to the workspace that really holds the installed node_modules.
-    const inWorkspace = relative(dirname(realpathSync(from)), realpathSync(join(from, '@todo-app', name)));
-    symlinkSync(join(clone, inWorkspace), join(to, '@todo-app', name));
+    if (!name.startsWith('@')) { link(name); continue; }
+    mkdirSync(join(to, name));
+    for (const scoped of readdirSync(join(from, name))) link(join(name, scoped));
   }
 }
 
@@ -49,13 +52,24 @@ export class Workspace {
    * repository (~/.nx/<id>/) between every clone and worktree: what a team cache does to
    * the cache decision. Otherwise the clone gets a cache and database of its own.
    */
+  /** The nx this workspace runs: the source repository's for its clones, a new workspace's own. */
+  private readonly nxBin: string;
+
   constructor(
     kubeconfig: string,
     readonly shared = false,
+    /** An existing workspace (made by the test) instead of a clone of this repository. */
+    existing?: string,
   ) {
-    this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
-    execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
-    linkNodeModules(this.dir);
+    if (existing) {
+      this.dir = existing;
+      this.nxBin = join(existing, 'node_modules/.bin/nx');
+    } else {
+      this.dir = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-')), 'ws');
+      this.nxBin = join(repoRoot, 'node_modules/.bin/nx');
+      execa.sync('git', ['clone', '-q', repoRoot, this.dir]);
+      linkNodeModules(this.dir);
+    }
     this.git(['config', 'user.email', 'e2e@nx-k8s.test']);
     this.git(['config', 'user.name', 'nx-k8s e2e']);
     // Not the variables of the nx that runs this suite: NX_INVOCATION_ROOT_PID would make every
@@ -83,6 +97,7 @@ export class Workspace {
   }
 
   write(file: string, text: string) {
+    mkdirSync(dirname(join(this.dir, file)), { recursive: true });
     writeFileSync(join(this.dir, file), text);
   }
 
@@ -98,7 +113,7 @@ export class Workspace {
   /** Starts nx in its own process group (so a test can signal it as a terminal would) with its output collected. */
   start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const started = Date.now();
-    const child = execa(join(repoRoot, 'node_modules/.bin/nx'), [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true, detached: true });
+    const child = execa(this.nxBin, [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true, detached: true });
     const run = { child, started, output: '' };
     child.all!.on('data', (b: Buffer) => (run.output += b.toString()));
     return run;

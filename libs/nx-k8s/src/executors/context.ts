@@ -1,7 +1,26 @@
 // What every executor needs from Nx's ExecutorContext, read in one place.
-import { ExecutorContext, logger } from '@nx/devkit';
+import { ExecutorContext, logger, ProjectConfiguration } from '@nx/devkit';
 import { join } from 'path';
+import { ImageProject } from '../release/images';
 import { mask } from '../secrets';
+
+export const EXECUTORS = {
+  build: 'nx-k8s:docker-build',
+  load: 'nx-k8s:minikube-load',
+  release: 'nx-k8s:helm-install',
+  validate: 'nx-k8s:validate',
+  forward: 'nx-k8s:port-forward',
+} as const;
+
+/** Every project that builds an image with this plugin, and the repository it builds (default: the project name). */
+export function imageProjectsOf(projects: Record<string, ProjectConfiguration>): ImageProject[] {
+  const out: ImageProject[] = [];
+  for (const [project, config] of Object.entries(projects)) {
+    const build = Object.values(config.targets ?? {}).find((t) => t.executor === EXECUTORS.build);
+    if (build) out.push({ project, repository: (build.options as { repository?: string } | undefined)?.repository ?? project });
+  }
+  return out.sort((a, b) => a.project.localeCompare(b.project));
+}
 
 export function taskOf(context: ExecutorContext) {
   const tasks = Object.values(context.taskGraph?.tasks ?? {});

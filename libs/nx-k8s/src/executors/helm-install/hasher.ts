@@ -4,6 +4,7 @@ import { Helm } from '../../adapters/helm';
 import { run } from '../../adapters/run';
 import { clusterIdentity, connect } from '../../cluster';
 import { releaseInSync } from '../../release';
+import { imageProjectsOf } from '../context';
 import { clusterAwareHash, hasherEnv, targetOptions } from '../hashing';
 import { normalizeReleaseOptions, releaseDigest } from './normalize';
 import { HelmInstallExecutorSchema } from './schema';
@@ -13,7 +14,7 @@ export default function releaseHasher(task: Task, context: HasherContext) {
   return clusterAwareHash(task, context, async () => {
     const env = hasherEnv(context);
     const coordinates = { ...task.target, projectRoot: context.projectGraph.nodes[task.target.project].data.root };
-    const o = normalizeReleaseOptions(targetOptions<HelmInstallExecutorSchema>(task, context), coordinates, workspaceRoot, env);
+    const o = normalizeReleaseOptions(targetOptions<HelmInstallExecutorSchema>(task, context), coordinates, workspaceRoot, env, imageProjectsOf(context.projectsConfigurations.projects));
     const cluster = connect(o, env, run);
     const helm = new Helm(run, cluster.context.name);
     const digest = await releaseDigest(o, helm);

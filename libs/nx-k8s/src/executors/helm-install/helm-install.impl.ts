@@ -6,7 +6,7 @@ import { clusterIdentity, connect } from '../../cluster';
 import { writeJson } from '../../image/record';
 import { deployRelease } from '../../release';
 import { withReleaseLock } from '../../release/lock';
-import { logFor, projectRoot, report } from '../context';
+import { imageProjectsOf, logFor, projectRoot, report } from '../context';
 import { normalizeReleaseOptions, releaseDigest, stdinValues } from './normalize';
 import { HelmInstallExecutorSchema } from './schema';
 
@@ -14,7 +14,7 @@ export default async function helmInstall(options: HelmInstallExecutorSchema, co
   const log = logFor(context);
   return report(context, async () => {
     const task = { project: context.projectName!, projectRoot: projectRoot(context), target: context.targetName!, configuration: context.configurationName };
-    const o = normalizeReleaseOptions(options, task, context.root, process.env);
+    const o = normalizeReleaseOptions(options, task, context.root, process.env, imageProjectsOf(context.projectsConfigurations!.projects));
     const cluster = connect(o, process.env, run);
     await clusterIdentity(cluster);
     const digest = await releaseDigest(o, new Helm(run, cluster.context.name));

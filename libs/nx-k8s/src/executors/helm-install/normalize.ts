@@ -7,6 +7,7 @@ import { pluginDigest } from '../../cache';
 import { readJson } from '../../image/record';
 import { ClusterImage } from '../../load';
 import { DesiredState, desiredDigest } from '../../release/desired';
+import { ImageProject, imagesDeployedBy } from '../../release/images';
 import { Scalar, valuesTree } from '../../release/values';
 import { nxDotenvFiles, readSecrets, secretsDigest } from '../../secrets';
 import { recordPath } from '../context';
@@ -31,18 +32,24 @@ export interface TaskCoordinates {
   configuration?: string;
 }
 
-/** `images` maps a values prefix to the project whose loaded image it uses: <prefix>.image.repository / .tag. */
+/** `images` maps a values prefix to the project whose loaded image it uses: <prefix>.image.repository / .tag ('' is the chart's own image). */
 export function imageValues(images: Record<string, string>, root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [prefix, project] of Object.entries(images).sort()) {
     const img = readJson<ClusterImage>(join(root, recordPath(project, 'cluster-image.json')), `run nx run ${project}:minikube-load first`);
-    out[`${prefix}.image.repository`] = img.repository;
-    out[`${prefix}.image.tag`] = img.tag;
+    const at = prefix ? `${prefix}.image` : 'image';
+    out[`${at}.repository`] = img.repository;
+    out[`${at}.tag`] = img.tag;
   }
   return out;
 }
 
-export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: TaskCoordinates, root: string, env: NodeJS.ProcessEnv): NormalizedRelease {
+/** The option, else what the chart's values say it deploys (see release/images). */
+export function releaseImages(o: { chart?: string; images?: Record<string, string> }, projectRoot: string, root: string, imageProjects: ImageProject[]): Record<string, string> {
+  return o.images ?? imagesDeployedBy(resolve(root, o.chart ?? projectRoot), imageProjects);
+}
+
+export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: TaskCoordinates, root: string, env: NodeJS.ProcessEnv, imageProjects: ImageProject[]): NormalizedRelease {
   const where = `${task.project}:${task.target}`;
   const chart = o.chart ?? task.projectRoot;
   const chartDir = resolve(root, chart);
@@ -56,7 +63,7 @@ export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: Task
     chartDir,
     valuesFiles,
     set: (o.set ?? {}) as Record<string, Scalar>,
-    images: imageValues(o.images ?? {}, root),
+    images: imageValues(releaseImages(o, task.projectRoot, root, imageProjects), root),
     secretsDigest: secretsDigest(secrets.values, env),
     secretValues: secrets.values,
     secretNotes: secrets.notes,

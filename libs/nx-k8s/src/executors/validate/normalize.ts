@@ -3,7 +3,8 @@
 // (Dockerfile, repository), so the validated set is the deployed set without restating it.
 import { ExecutorContext, TargetConfiguration } from '@nx/devkit';
 import { ValidationSpec } from '../../validate';
-import { projectRoot } from '../context';
+import { EXECUTORS, imageProjectsOf, projectRoot } from '../context';
+import { releaseImages } from '../helm-install/normalize';
 import { ValidateExecutorSchema } from './schema';
 
 interface HelmInstallOptions {
@@ -11,6 +12,7 @@ interface HelmInstallOptions {
   namespace?: string;
   valuesFiles?: string[];
   images?: Record<string, string>;
+  chart?: string;
 }
 
 interface DockerBuildOptions {
@@ -18,8 +20,10 @@ interface DockerBuildOptions {
   repository?: string;
 }
 
-function target<T>(context: ExecutorContext, project: string, name: string): TargetConfiguration<T> | undefined {
-  return context.projectsConfigurations?.projects[project]?.targets?.[name] as TargetConfiguration<T> | undefined;
+/** The project's target that runs `executor`, whatever it is named. */
+function target<T>(context: ExecutorContext, project: string, executor: string): TargetConfiguration<T> | undefined {
+  const targets = context.projectsConfigurations?.projects[project]?.targets ?? {};
+  return Object.values(targets).find((t) => t.executor === executor) as TargetConfiguration<T> | undefined;
 }
 
 /** helm-install's values files per configuration; a target without configurations is one configuration, `default`. */
@@ -32,10 +36,11 @@ function configurationsOf(helmInstall: TargetConfiguration<HelmInstallOptions> |
 
 export function normalizeValidateOptions(o: ValidateExecutorSchema, context: ExecutorContext): ValidationSpec {
   const project = context.projectName!;
-  const helmInstall = target<HelmInstallOptions>(context, project, 'helm-install');
-  const images = o.images ?? helmInstall?.options?.images ?? {};
+  const helmInstall = target<HelmInstallOptions>(context, project, EXECUTORS.release);
+  const projects = context.projectsConfigurations!.projects;
+  const images = o.images ?? releaseImages({ chart: o.chart ?? helmInstall?.options?.chart, images: helmInstall?.options?.images }, projectRoot(context), context.root, imageProjectsOf(projects));
   const imageProjects = [...new Set(Object.values(images))].sort();
-  const builds = imageProjects.map((p) => ({ project: p, root: context.projectsConfigurations?.projects[p]?.root, build: target<DockerBuildOptions>(context, p, 'docker-build') }));
+  const builds = imageProjects.map((p) => ({ project: p, root: context.projectsConfigurations?.projects[p]?.root, build: target<DockerBuildOptions>(context, p, EXECUTORS.build) }));
   for (const b of builds) {
     if (!b.root) throw new Error(`option images of ${project}:validate names project ${b.project}, which does not exist. Fix: use project names from nx show projects`);
   }

@@ -1,8 +1,11 @@
-// The executor with a minimal ExecutorContext built from the workspace's real project.json
-// files: its defaults come from helm-install and docker-build, and the real chart passes with
-// the real helm. Only logging is observed.
+// The executor with a minimal ExecutorContext holding the workspace's projects as Nx resolves
+// them (inferred targets with project.json merged, from the real `nx graph`): its defaults come
+// from helm-install and docker-build, and the real chart passes with the real helm. Only
+// logging is observed.
 import { ExecutorContext, logger, ProjectConfiguration } from '@nx/devkit';
-import { readFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { helmOnPath, WORKSPACE } from '../../validate/__fixtures__/workspace';
 import validate from './validate.impl';
@@ -10,12 +13,24 @@ import { normalizeValidateOptions } from './normalize';
 
 helmOnPath();
 
-function project(root: string): ProjectConfiguration {
-  return { ...JSON.parse(readFileSync(join(WORKSPACE, root, 'project.json'), 'utf8')), root };
+let resolved: Record<string, ProjectConfiguration> = {};
+beforeAll(() => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-validate-graph-'));
+  try {
+    execFileSync(join(WORKSPACE, 'node_modules/.bin/nx'), ['graph', `--file=${join(tmp, 'graph.json')}`], { cwd: WORKSPACE, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' }, stdio: 'pipe' });
+    const nodes = JSON.parse(readFileSync(join(tmp, 'graph.json'), 'utf8')).graph.nodes as Record<string, { data: ProjectConfiguration }>;
+    resolved = Object.fromEntries(Object.entries(nodes).map(([name, n]) => [name, n.data]));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}, 60_000);
+
+function project(name: string): ProjectConfiguration {
+  return JSON.parse(JSON.stringify(resolved[name]));
 }
 
 function context(overrides: Record<string, ProjectConfiguration> = {}): ExecutorContext {
-  const projects = { 'todo-app': project('charts/todo-app'), frontend: project('apps/frontend'), backend: project('apps/backend'), ...overrides };
+  const projects = { 'todo-app': project('todo-app'), frontend: project('frontend'), backend: project('backend'), ...overrides };
   return {
     root: WORKSPACE,
     cwd: WORKSPACE,
@@ -64,9 +79,9 @@ describe('validate executor', () => {
     const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     try {
-      const backend = project('apps/backend');
+      const backend = project('backend');
       backend.targets!['docker-build'].options.repository = 'Todo-Backend';
-      await expect(validate({ dockerfiles: ['docker/missing.Dockerfile'] }, context({ backend }))).resolves.toEqual({ success: false });
+      await expect(validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { frontend: 'frontend', backend: 'backend' } }, context({ backend }))).resolves.toEqual({ success: false });
       expect(error.mock.calls.map((c) => c[0])).toEqual([
         'apps/backend/project.json: Image/Todo-Backend targets.docker-build.options.repository: repository "Todo-Backend" has uppercase letters (Docker repositories are lowercase) (image of project backend) [image.repository-name] Fix: use lowercase letters, digits and separators (. _ - /), e.g. todo-backend',
         'docker/missing.Dockerfile: Dockerfile/missing.Dockerfile (file): the Dockerfile does not exist (option dockerfiles of todo-app:validate) [image.dockerfile-exists] Fix: create it, or correct the path',
