@@ -5,7 +5,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { buildArgs, builderEnv, missingBaseImage, parseInspect, parseProgress } from './docker';
 import { ctrArgv, normalizeRef } from './containerd';
-import { parseHistory, parseStatus, Helm, upgradeArgv } from './helm';
+import { getManifestArgv, parseHistory, parseManifest, parseStatus, Helm, upgradeArgv } from './helm';
 import { loadSkipped } from './kind';
 import { parseForwardingLine } from './kubectl';
 import { describeStatusExit, parseImageList } from './minikube';
@@ -72,6 +72,25 @@ describe('helm', () => {
   it('fails loudly when helm history fails, instead of reading it as "no revision"', async () => {
     const helm = new Helm(async () => ({ exitCode: 1, stdout: '', stderr: 'Error: Kubernetes cluster unreachable' }), 'ctx');
     await expect(helm.history('r', 'n')).rejects.toThrow(/helm history r .*exited with 1: Error: Kubernetes cluster unreachable/);
+  });
+  it('reads a release manifest with helm get manifest in the release namespace and kube context', async () => {
+    expect(getManifestArgv('todo-app', 'default', 'nx-k8s-local')).toEqual(['get', 'manifest', 'todo-app', '--namespace', 'default', '--kube-context', 'nx-k8s-local']);
+    const calls: Array<{ program: string; args: readonly string[] }> = [];
+    const stdout = '---\n# Source: a/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\n# Source: a/templates/empty.yaml\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n';
+    const helm = new Helm(async (program, args) => (calls.push({ program, args }), { exitCode: 0, stdout, stderr: '' }), 'ctx');
+    expect(await helm.manifest('r', 'n')).toEqual([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' } },
+    ]);
+    expect(calls).toEqual([{ program: 'helm', args: getManifestArgv('r', 'n', 'ctx') }]);
+  });
+  it('reads a missing release as null, and any other helm get manifest failure as one line', async () => {
+    const failing = (stderr: string) => new Helm(async () => ({ exitCode: 1, stdout: '', stderr }), 'ctx');
+    expect(await failing('Error: release: not found\n').manifest('r', 'n')).toBeNull();
+    await expect(failing('Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets"\n').manifest('r', 'n')).rejects.toThrow(
+      new Error('helm get manifest r --namespace n: Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets". Fix: check that kube context ctx may read the release (helm list -n n), or give option forwards'),
+    );
+    expect(() => parseManifest('kind: Service\nmetadata: [\n')).toThrow(/^helm get manifest printed a document that is not YAML \(.+\)\. Fix: /);
   });
   it('parses status and history', () => {
     const s = parseStatus(JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }));

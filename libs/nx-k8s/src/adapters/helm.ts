@@ -1,5 +1,6 @@
-// helm adapter: argv for upgrade --install / status / rollback / uninstall / dependency build / template,
-// and parsers for `helm status -o json`.
+// helm adapter: argv for upgrade --install / status / rollback / uninstall / dependency build / template /
+// get manifest, and parsers for `helm status -o json` and `helm get manifest`.
+import { parseAllDocuments } from 'yaml';
 import { Runner, runOk } from './run';
 
 export type ReleaseStatus =
@@ -75,6 +76,22 @@ export function templateArgv(release: string, chart: string, namespace: string, 
   return args;
 }
 
+/** The release's objects as helm stored them at its last revision (hooks are not part of it). */
+export function getManifestArgv(release: string, namespace: string, context: string): string[] {
+  return ['get', 'manifest', release, '--namespace', namespace, '--kube-context', context];
+}
+
+/** `helm get manifest` -> its documents as plain data, empty ones (a template that rendered nothing) left out. */
+export function parseManifest(stdout: string): unknown[] {
+  const docs: unknown[] = [];
+  for (const d of parseAllDocuments(stdout)) {
+    if (d.errors.length) throw new Error(`helm get manifest printed a document that is not YAML (${d.errors[0].message.split('\n')[0]}). Fix: run helm get manifest to see it, or give option forwards`);
+    const doc = d.toJS();
+    if (doc !== null && doc !== undefined) docs.push(doc);
+  }
+  return docs;
+}
+
 export class HelmNotFoundError extends Error {
   constructor() {
     super('helm was not found on PATH. Fix: install helm 3 (https://helm.sh/docs/intro/install/)');
@@ -97,6 +114,16 @@ export class Helm {
       throw new Error(`helm status ${release}: ${r.stderr.trim()}`);
     }
     return parseStatus(r.stdout);
+  }
+
+  /** The release's manifest documents, or null when there is no such release. */
+  async manifest(release: string, namespace: string): Promise<unknown[] | null> {
+    const r = await this.run('helm', getManifestArgv(release, namespace, this.context), { timeout: 30_000 });
+    if (r.exitCode !== 0) {
+      if (/release: not found/i.test(r.stderr)) return null;
+      throw new Error(`helm get manifest ${release} --namespace ${namespace}: ${r.stderr.trim().split('\n').pop()}. Fix: check that kube context ${this.context} may read the release (helm list -n ${namespace}), or give option forwards`);
+    }
+    return parseManifest(r.stdout);
   }
 
   /** Revisions, oldest first; a failure is an error, never an empty history (that would read as "no good revision"). */

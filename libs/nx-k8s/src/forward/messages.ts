@@ -5,6 +5,16 @@ import type { ForwardEvent, ForwardSpec } from './supervisor';
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 1000).toFixed(ms < 1000 ? 2 : 1));
 
+/** Where a forward listens: a URL when it is checked over HTTP; host:port when only TCP is known to work. */
+export function forwardAddress(spec: ForwardSpec): string {
+  return spec.healthPath === null ? `127.0.0.1:${spec.localPort}` : `http://127.0.0.1:${spec.localPort}`;
+}
+
+/** What the readiness check asks: the health URL, or the address a TCP connection goes to. */
+export function checkedAt(spec: ForwardSpec): string {
+  return `${forwardAddress(spec)}${spec.healthPath ?? ''}`;
+}
+
 /** How to fix a kubectl port-forward that never got to "Forwarding from", from its last words. */
 export function startFix(spec: ForwardSpec, lastError: string): string {
   const svc = `Service ${spec.service} in namespace ${spec.namespace}`;
@@ -24,6 +34,12 @@ export function startFailure(spec: ForwardSpec, attempts: number, elapsedSeconds
 }
 
 export function readyFailure(spec: ForwardSpec, timeoutSeconds: number, last: string): string {
+  if (spec.healthPath === null) {
+    return (
+      `svc/${spec.service}: ${checkedAt(spec)} did not accept a TCP connection through the forward within ${timeoutSeconds} s (last: ${last}). ` +
+      `Fix: check that the pods behind svc/${spec.service} accept connections on the port its port ${spec.remotePort} targets (kubectl describe svc ${spec.service} -n ${spec.namespace}, kubectl logs -n ${spec.namespace} svc/${spec.service}), give option forwards with a healthPath, or raise readyTimeout`
+    );
+  }
   return (
     `svc/${spec.service}: http://127.0.0.1:${spec.localPort}${spec.healthPath} did not answer below HTTP 400 within ${timeoutSeconds} s (last: ${last}). ` +
     `Fix: check that the app serves ${spec.healthPath} (kubectl logs -n ${spec.namespace} svc/${spec.service}), correct forwards[].healthPath, or raise readyTimeout`
@@ -33,12 +49,12 @@ export function readyFailure(spec: ForwardSpec, timeoutSeconds: number, last: st
 export function describeEvent(e: ForwardEvent): string {
   switch (e.type) {
     case 'ready':
-      return `${e.reconnect ? 'reconnected' : 'ready'}: ${e.url} -> svc/${e.spec.service}:${e.spec.remotePort} (${e.spec.healthPath} answers)`;
+      return `${e.reconnect ? 'reconnected' : 'ready'}: ${e.url} -> svc/${e.spec.service}:${e.spec.remotePort} (${e.spec.healthPath === null ? 'accepts TCP connections' : `${e.spec.healthPath} answers`})`;
     case 'lost':
       return e.everReady
         ? `svc/${e.spec.service}: ${e.why}; reconnecting in ${seconds(e.retryInMs)} s`
         : `svc/${e.spec.service}: ${e.why}; retrying in ${seconds(e.retryInMs)} s (attempt ${e.attempt + 1})`;
     case 'waiting':
-      return `svc/${e.spec.service}: waiting for ${e.url} to answer (${e.seconds} s, last: ${e.last})`;
+      return `svc/${e.spec.service}: waiting for ${e.url} to ${e.spec.healthPath === null ? 'accept a TCP connection' : 'answer'} (${e.seconds} s, last: ${e.last})`;
   }
 }

@@ -3,16 +3,18 @@
 // health path. Timings are scaled down; the default schedule is checked as a pure function.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, Server } from 'http';
-import { AddressInfo } from 'net';
+import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { describeEvent } from './messages';
-import { afterFailure, DEFAULT_TIMING, ForwardEvent, ForwardSpec, ForwardTiming, retryDelay, Supervisor } from './supervisor';
+import { afterFailure, DEFAULT_TIMING, ForwardEvent, ForwardSpec, ForwardTiming, probeTcp, retryDelay, Supervisor } from './supervisor';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-forward-'));
 const servers: Server[] = [];
+const tcpServers: Array<{ server: TcpServer; sockets: Set<Socket> }> = [];
 afterAll(() => {
   servers.forEach((s) => (s.closeAllConnections(), s.close()));
+  tcpServers.forEach((t) => (t.sockets.forEach((c) => c.destroy()), t.server.close()));
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -45,6 +47,19 @@ async function httpServer(status: () => number): Promise<number> {
     res.end();
   });
   servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A TCP server standing in for the far end of a forward: one that waits for the client, greets it, or closes at once (as kubectl does when the pod refuses). */
+async function tcpServer(behaviour: 'silent' | 'greets' | 'closes'): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((c) => {
+    sockets.add(c);
+    if (behaviour === 'greets') c.write('220 ready\r\n');
+    if (behaviour === 'closes') c.destroy();
+  });
+  tcpServers.push({ server, sockets });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
 }
@@ -88,6 +103,23 @@ describe('the default retry schedule', () => {
     expect(line('Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused')).toEqual({ giveUp: expect.stringMatching(/Fix: start the cluster, or switch context/) });
     expect(line('Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority')).toEqual({ giveUp: expect.stringMatching(/Fix: refresh the kubeconfig for this cluster/) });
     expect(line('error: unable to forward port because pod is not running. Current status=Pending')).toEqual({ giveUp: expect.stringMatching(/Fix: check the pods behind Service todo-x/) });
+  });
+});
+
+describe('the TCP check through a forward', () => {
+  it('counts a connection the far end keeps open, or greets on, as accepted', async () => {
+    expect(await probeTcp(await tcpServer('silent'), 1000, 100)).toEqual({ ok: true, detail: 'TCP connection accepted' });
+    const started = Date.now();
+    expect(await probeTcp(await tcpServer('greets'), 1000, 5000)).toEqual({ ok: true, detail: 'TCP connection accepted' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('counts a connection closed at once (kubectl: the pod refused it) or refused as not accepted', async () => {
+    expect(await probeTcp(await tcpServer('closes'), 1000, 300)).toEqual({ ok: false, detail: 'connection closed through the forward' });
+    const free = await tcpServer('silent');
+    tcpServers.pop()!.server.close();
+    await sleep(20);
+    expect(await probeTcp(free, 1000, 100)).toEqual({ ok: false, detail: 'ECONNREFUSED' });
   });
 });
 
@@ -136,6 +168,32 @@ describe('Supervisor with a stand-in kubectl', () => {
     expect(events.some((e) => e.type === 'ready')).toBe(false);
     await sleep(100);
     expect(alive(kubectl.pidFile)).toBe(false);
+  }, 10_000);
+
+  it('without a health path, is ready once a TCP connection through the forward is accepted', async () => {
+    const port = await tcpServer('silent');
+    const kubectl = fakeKubectl('tcp', `echo "Forwarding from 127.0.0.1:${port} -> 5432"\nexec sleep 30`);
+    const events: ForwardEvent[] = [];
+    const supervisor = new Supervisor({ ...spec(port, 'db'), healthPath: null }, kubectl.argv, (e) => events.push(e), fast);
+    const outcome = supervisor.run();
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'ready'); i++) await sleep(20);
+    expect(events.filter((e) => e.type === 'ready').map(describeEvent)).toEqual([`ready: 127.0.0.1:${port} -> svc/db:80 (accepts TCP connections)`]);
+    supervisor.stop();
+    expect(await outcome).toEqual({ kind: 'stopped' });
+  }, 10_000);
+
+  it('without a health path, gives up after readyTimeout while connections through the forward are closed at once', async () => {
+    const port = await tcpServer('closes');
+    const kubectl = fakeKubectl('tcp-refused', `echo "Forwarding from 127.0.0.1:${port} -> 5432"\nexec sleep 30`);
+    const events: ForwardEvent[] = [];
+    const outcome = await new Supervisor({ ...spec(port, 'db'), healthPath: null }, kubectl.argv, (e) => events.push(e), fast).run();
+    expect(outcome).toEqual({
+      kind: 'failed',
+      message:
+        `svc/db: 127.0.0.1:${port} did not accept a TCP connection through the forward within 1.5 s (last: connection closed through the forward). ` +
+        'Fix: check that the pods behind svc/db accept connections on the port its port 80 targets (kubectl describe svc db -n default, kubectl logs -n default svc/db), give option forwards with a healthPath, or raise readyTimeout',
+    });
+    expect(describeEvent(events.find((e) => e.type === 'waiting')!)).toBe(`svc/db: waiting for 127.0.0.1:${port} to accept a TCP connection (0 s, last: connection closed through the forward)`);
   }, 10_000);
 
   it('once ready, keeps reconnecting past the start timeout with short backoff, and reconnects when the pod is back', async () => {

@@ -6,15 +6,17 @@
 // reconnects for as long as the task runs, at most ~2 s after a new pod is ready.
 import { ChildProcess, spawn } from 'child_process';
 import { get } from 'http';
+import { connect } from 'net';
 import { parseForwardingLine } from '../adapters/kubectl';
-import { readyFailure, startFailure } from './messages';
+import { checkedAt, forwardAddress, readyFailure, startFailure } from './messages';
 
 export interface ForwardSpec {
   service: string;
   namespace: string;
   remotePort: number;
   localPort: number;
-  healthPath: string;
+  /** HTTP path that answers below 400 once the app is ready; null: ready once a TCP connection through the forward is accepted. */
+  healthPath: string | null;
 }
 
 export type ForwardEvent =
@@ -114,6 +116,32 @@ export function probe(port: number, path: string, timeoutMs: number): Promise<Pr
   });
 }
 
+/**
+ * One TCP connection through the forward. kubectl's own listener accepts every connection and
+ * closes it when the pod refuses it, so the pod has accepted when the connection is still open
+ * after a short wait, or the server spoke first.
+ */
+export function probeTcp(port: number, timeoutMs: number, settleMs = Math.min(500, timeoutMs)): Promise<Probe> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let timer = setTimeout(() => finish({ ok: false, detail: `no connection within ${timeoutMs / 1000} s` }), timeoutMs);
+    const finish = (p: Probe) => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(p);
+    };
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ ok: true, detail: 'TCP connection accepted' }), settleMs);
+    });
+    socket.once('data', () => finish({ ok: true, detail: 'TCP connection accepted' }));
+    socket.once('close', () => finish({ ok: false, detail: 'connection closed through the forward' }));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish({ ok: false, detail: e.code ?? e.message }));
+  });
+}
+
 type AttemptEnd = { kind: 'lost'; why: string; lastError: string; wasReady: boolean } | { kind: 'failed'; message: string };
 
 /** kubectl lines that mean the tunnel to the pod is gone although kubectl may keep running. */
@@ -135,7 +163,12 @@ export class Supervisor {
     timing: Partial<ForwardTiming> = {},
   ) {
     this.timing = { ...DEFAULT_TIMING, ...timing };
-    this.url = `http://127.0.0.1:${spec.localPort}`;
+    this.url = forwardAddress(spec);
+  }
+
+  private check(): Promise<Probe> {
+    const { localPort, healthPath } = this.spec;
+    return healthPath === null ? probeTcp(localPort, this.timing.probeTimeoutMs) : probe(localPort, healthPath, this.timing.probeTimeoutMs);
   }
 
   /** Runs until stop() or until it gives up; never rejects. */
@@ -207,7 +240,7 @@ export class Supervisor {
         const deadline = state.everReady ? Infinity : started + t.readyTimeoutMs;
         let reported = since;
         for (;;) {
-          const p = await probe(this.spec.localPort, this.spec.healthPath, t.probeTimeoutMs);
+          const p = await this.check();
           if (settled || this.stopped) return;
           state.lastProbe = p.detail;
           if (p.ok) break;
@@ -215,7 +248,7 @@ export class Supervisor {
           if (now >= deadline) return finish({ kind: 'failed', message: readyFailure(this.spec, t.readyTimeoutMs / 1000, p.detail) });
           if (now - reported >= t.progressMs) {
             reported = now;
-            this.onEvent({ type: 'waiting', spec: this.spec, url: `${this.url}${this.spec.healthPath}`, seconds: Math.round((now - since) / 1000), last: p.detail });
+            this.onEvent({ type: 'waiting', spec: this.spec, url: checkedAt(this.spec), seconds: Math.round((now - since) / 1000), last: p.detail });
           }
           await new Promise((r) => setTimeout(r, t.retryMs));
           if (settled || this.stopped) return;
@@ -265,7 +298,7 @@ export class Supervisor {
     let failures = 0;
     const tick = async () => {
       if (ended() || this.stopped) return;
-      const p = await probe(this.spec.localPort, this.spec.healthPath, this.timing.probeTimeoutMs);
+      const p = await this.check();
       if (ended() || this.stopped) return;
       failures = p.ok ? 0 : failures + 1;
       if (failures >= 2) return lost(`health endpoint stopped answering (${p.detail})`);

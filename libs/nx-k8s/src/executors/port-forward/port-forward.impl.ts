@@ -1,7 +1,9 @@
 import { ExecutorContext, logger } from '@nx/devkit';
-import { run } from '../../adapters/run';
+import { Helm, HelmNotFoundError } from '../../adapters/helm';
+import { ProgramNotFoundError, run } from '../../adapters/run';
 import { clusterIdentity, connect } from '../../cluster';
-import { describeEvent } from '../../forward/messages';
+import { describeDiscovered, releaseForwards } from '../../forward/discover';
+import { describeEvent, forwardAddress } from '../../forward/messages';
 import { choosePort } from '../../forward/ports';
 import { ForwardEvent, ForwardOutcome, ForwardSpec, Supervisor } from '../../forward/supervisor';
 import { mask } from '../../secrets';
@@ -14,19 +16,27 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
   const fail = (message: string) => logger.error(mask(`nx-k8s ${context.projectName}:${context.targetName}: ${message}`));
   let o;
   let cluster;
+  let forwards: ForwardSpec[];
   try {
-    o = normalizePortForwardOptions(options, context.projectName!);
+    o = normalizePortForwardOptions(options, context);
     cluster = connect(o, process.env, run);
     await clusterIdentity(cluster);
+    if (o.forwards) {
+      forwards = o.forwards;
+    } else {
+      const manifest = await new Helm(run, cluster.context.name).manifest(o.release, o.namespace);
+      forwards = releaseForwards(manifest, { release: o.release, namespace: o.namespace, context: cluster.context.name, project: context.projectName!, target: context.targetName! });
+      log(describeDiscovered(forwards, o.release));
+    }
   } catch (e) {
-    fail((e as Error).message);
+    fail((e instanceof ProgramNotFoundError && e.program === 'helm' ? new HelmNotFoundError() : (e as Error)).message);
     yield { success: false };
     return;
   }
 
   const taken = new Set<number>();
   const specs: ForwardSpec[] = [];
-  for (const f of o.forwards) {
+  for (const f of forwards) {
     const localPort = await choosePort(f.localPort, taken);
     taken.add(localPort);
     if (localPort !== f.localPort) log(`local port ${f.localPort} is busy: forwarding svc/${f.service} on ${localPort} instead`);
@@ -41,7 +51,7 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
     if (e.type === 'ready' && !e.reconnect && ++firstReady === specs.length) allReady();
   };
   const timing = { readyTimeoutMs: o.readyTimeoutMs };
-  const supervisors = specs.map((s) => new Supervisor(s, cluster.kubectl.portForwardArgv(o.namespace, `svc/${s.service}`, s.localPort, s.remotePort), onEvent, timing));
+  const supervisors = specs.map((s) => new Supervisor(s, cluster.kubectl.portForwardArgv(s.namespace, `svc/${s.service}`, s.localPort, s.remotePort), onEvent, timing));
 
   // No kubectl may outlive this task, however it ends.
   const killAll = () => supervisors.forEach((s) => s.killNow());
@@ -78,7 +88,7 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
     yield { success: false };
     return;
   }
-  log(`open: ${specs.map((s) => `http://127.0.0.1:${s.localPort} (${s.service})`).join('  ')}`);
+  log(`open: ${specs.map((s) => `${forwardAddress(s)} (${s.service})`).join('  ')}`);
   try {
     yield { success: true };
     // A forward that has been ready reconnects until stopped; it never gives up.

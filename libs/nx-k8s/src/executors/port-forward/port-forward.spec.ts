@@ -1,6 +1,7 @@
 // The port-forward executor as Nx runs it, against a stand-in kubectl on PATH (a node script
 // that answers the cluster identity query and, for port-forward, either fails as kubectl does
-// for a missing Service or listens on the local port it was given like a real tunnel).
+// for a missing Service or listens on the local port it was given like a real tunnel), and a
+// stand-in helm that prints the todo app's captured manifest for release todo-app.
 import { ExecutorContext, logger } from '@nx/devkit';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
@@ -13,6 +14,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-port-forward-'));
 const bin = join(tmp, 'bin');
 const modeFile = join(tmp, 'mode');
 const pidsFile = join(tmp, 'pids');
+const helmCalls = join(tmp, 'helm-calls');
+const manifest = join(__dirname, '..', '..', 'forward', '__fixtures__', 'todo-app-dev.manifest.yaml');
 const saved = { PATH: process.env.PATH, KUBECONFIG: process.env.KUBECONFIG };
 
 beforeAll(() => {
@@ -33,6 +36,17 @@ require('http').createServer((req, res) => { res.statusCode = mode === 'unhealth
 `,
   );
   chmodSync(join(bin, 'kubectl'), 0o755);
+  writeFileSync(
+    join(bin, 'helm'),
+    `#!${process.execPath}
+const fs = require('fs');
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(helmCalls)}, JSON.stringify(args) + '\\n');
+if (args[2] !== 'todo-app') { console.error('Error: release: not found'); process.exit(1); }
+process.stdout.write(fs.readFileSync(${JSON.stringify(manifest)}, 'utf8'));
+`,
+  );
+  chmodSync(join(bin, 'helm'), 0o755);
   const kubeconfig = join(tmp, 'kubeconfig');
   writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: fake\ncontexts:\n- name: fake\n  context: { cluster: fake }\nclusters:\n- name: fake\n  cluster: { server: "https://127.0.0.1:1" }\n');
   process.env.PATH = `${bin}:${process.env.PATH}`;
@@ -83,6 +97,22 @@ async function start(mode: string, options: Partial<PortForwardExecutorSchema>) 
 
 afterEach(() => jest.restoreAllMocks());
 
+/** The executor without option forwards, in a workspace whose helm-install target names the release. */
+async function discover(options: Partial<PortForwardExecutorSchema>) {
+  writeFileSync(modeFile, 'healthy');
+  writeFileSync(pidsFile, '');
+  writeFileSync(helmCalls, '');
+  const errors: string[] = [];
+  const info: string[] = [];
+  jest.spyOn(logger, 'error').mockImplementation((m) => void errors.push(String(m)));
+  jest.spyOn(logger, 'info').mockImplementation((m) => void info.push(String(m)));
+  const projects = { 'todo-app': { root: 'charts/todo-app', targets: { 'helm-install': { options: { release: 'todo-app', namespace: 'default' } } } } };
+  const gen = portForward(options, { ...context, projectsConfigurations: { version: 2, projects } } as ExecutorContext);
+  const first = await gen.next();
+  const helm = readFileSync(helmCalls, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return { gen, first, errors, info, helm };
+}
+
 describe('port-forward executor', () => {
   it('fails with one line when the Service does not exist (readyTimeout bounds the start)', async () => {
     const r = await start('missing', { readyTimeout: 1.5 });
@@ -110,6 +140,31 @@ describe('port-forward executor', () => {
     await new Promise((res) => setTimeout(res, 200));
     expect(kubectlsAlive()).toEqual([]);
   }, 15_000);
+
+  it("without forwards, forwards the Services of helm-install's release, checked on their readiness paths", async () => {
+    const r = await discover({});
+    expect(r.errors).toEqual([]);
+    expect(r.first.value).toEqual({ success: true });
+    expect(r.helm).toEqual([['get', 'manifest', 'todo-app', '--namespace', 'default', '--kube-context', 'fake']]);
+    expect(r.info).toContain('[todo-app] forwards of release todo-app (no option forwards): svc/todo-backend:8000 (readiness /health), svc/todo-frontend:3000 (readiness /api/health)');
+    expect(r.info).toContainEqual(expect.stringMatching(/^\[todo-app\] ready: http:\/\/127\.0\.0\.1:\d+ -> svc\/todo-frontend:3000 \(\/api\/health answers\)$/));
+    expect(kubectlsAlive()).toHaveLength(2);
+    await r.gen.return(undefined);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(kubectlsAlive()).toEqual([]);
+  }, 15_000);
+
+  it('without forwards, fails with one line when the release is not installed', async () => {
+    const r = await discover({ release: 'todo-gone', namespace: 'apps' });
+    expect(r.first.value).toEqual({ success: false });
+    expect(r.helm).toEqual([['get', 'manifest', 'todo-gone', '--namespace', 'apps', '--kube-context', 'fake']]);
+    expect(r.errors).toEqual([
+      'nx-k8s todo-app:port-forward: release todo-gone is not installed in namespace apps (kube context fake; helm get manifest: release: not found), so there is nothing to forward. ' +
+        'Fix: deploy it (nx run todo-app:helm-install), or set options release and namespace of todo-app:port-forward to an installed release (helm list -A)',
+    ]);
+    expect((await r.gen.next()).done).toBe(true);
+    expect(kubectlsAlive()).toEqual([]);
+  });
 
   it('refuses a readyTimeout that is not a positive number of seconds', async () => {
     const r = await start('healthy', { readyTimeout: 0 });
