@@ -1,7 +1,9 @@
-// Options -> what to forward. The release and namespace default to the project's helm-install,
-// so the forwards can be read from the release it deployed without restating either.
+// Options -> what to forward. The release and namespace default to the project's helm-install
+// target (whatever it is named), so the forwards are read from the release it deployed without
+// restating either.
 import { ExecutorContext, TargetConfiguration } from '@nx/devkit';
 import { ForwardSpec } from '../../forward/supervisor';
+import { EXECUTORS } from '../context';
 import { PortForwardExecutorSchema } from './schema';
 
 export interface NormalizedPortForward {
@@ -18,7 +20,8 @@ export function normalizePortForwardOptions(o: PortForwardExecutorSchema, contex
   const project = context.projectName!;
   const readyTimeout = o.readyTimeout ?? 120;
   if (!(readyTimeout > 0)) throw new Error(`readyTimeout ${readyTimeout} (option of ${project}:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120`);
-  const helmInstall = context.projectsConfigurations?.projects[project]?.targets?.['helm-install'] as TargetConfiguration<{ release?: string; namespace?: string }> | undefined;
+  const targets = context.projectsConfigurations?.projects[project]?.targets ?? {};
+  const helmInstall = Object.values(targets).find((t) => t.executor === EXECUTORS.release) as TargetConfiguration<{ release?: string; namespace?: string }> | undefined;
   const namespace = o.namespace ?? helmInstall?.options?.namespace ?? 'default';
   return {
     release: o.release ?? helmInstall?.options?.release ?? project,

@@ -106,7 +106,8 @@ async function discover(options: Partial<PortForwardExecutorSchema>) {
   const info: string[] = [];
   jest.spyOn(logger, 'error').mockImplementation((m) => void errors.push(String(m)));
   jest.spyOn(logger, 'info').mockImplementation((m) => void info.push(String(m)));
-  const projects = { 'todo-app': { root: 'charts/todo-app', targets: { 'helm-install': { options: { release: 'todo-app', namespace: 'default' } } } } };
+  // A renamed release target (plugin option releaseTargetName) is found by its executor.
+  const projects = { 'todo-app': { root: 'charts/todo-app', targets: { release: { executor: 'nx-k8s:helm-install', options: { release: 'todo-app', namespace: 'apps' } } } } };
   const gen = portForward(options, { ...context, projectsConfigurations: { version: 2, projects } } as ExecutorContext);
   const first = await gen.next();
   const helm = readFileSync(helmCalls, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -145,7 +146,7 @@ describe('port-forward executor', () => {
     const r = await discover({});
     expect(r.errors).toEqual([]);
     expect(r.first.value).toEqual({ success: true });
-    expect(r.helm).toEqual([['get', 'manifest', 'todo-app', '--namespace', 'default', '--kube-context', 'fake']]);
+    expect(r.helm).toEqual([['get', 'manifest', 'todo-app', '--namespace', 'apps', '--kube-context', 'fake']]);
     expect(r.info).toContain('[todo-app] forwards of release todo-app (no option forwards): svc/todo-backend:8000 (readiness /health), svc/todo-frontend:3000 (readiness /api/health)');
     expect(r.info).toContainEqual(expect.stringMatching(/^\[todo-app\] ready: http:\/\/127\.0\.0\.1:\d+ -> svc\/todo-frontend:3000 \(\/api\/health answers\)$/));
     expect(kubectlsAlive()).toHaveLength(2);
