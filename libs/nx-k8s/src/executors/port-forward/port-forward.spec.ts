@@ -116,13 +116,15 @@ async function discover(options: Partial<PortForwardExecutorSchema>) {
 
 describe('port-forward executor', () => {
   it('fails with one line when the Service does not exist (readyTimeout bounds the start)', async () => {
-    const r = await start('missing', { readyTimeout: 1.5 });
+    // The stand-in kubectl is a node process: on a loaded machine its start alone can take a
+    // second or two, and an attempt cut short before it prints would hide kubectl's error.
+    const r = await start('missing', { readyTimeout: 6 });
     expect(r.first.value).toEqual({ success: false });
-    expect(r.seconds).toBeLessThan(5);
-    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: kubectl port-forward keeps failing \(Error from server \(NotFound\): services "todo-x" not found\) after \d+ attempts in [12] s\. Fix: deploy the release/)]);
+    expect(r.seconds).toBeLessThan(10);
+    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: kubectl port-forward keeps failing \(Error from server \(NotFound\): services "todo-x" not found\) after \d+ attempts in [1-6] s\. Fix: deploy the release/)]);
     expect((await r.gen.next()).done).toBe(true);
     expect(kubectlsAlive()).toEqual([]);
-  }, 15_000);
+  }, 20_000);
 
   it('fails with one line when the health path never answers within readyTimeout', async () => {
     const r = await start('unhealthy', { readyTimeout: 1 });
