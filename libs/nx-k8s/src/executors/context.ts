@@ -1,6 +1,5 @@
 // What every executor needs from Nx's ExecutorContext, read in one place.
 import { ExecutorContext, logger, ProjectConfiguration } from '@nx/devkit';
-import { join } from 'path';
 import { ImageProject } from '../release/images';
 import { mask } from '../secrets';
 
@@ -31,11 +30,6 @@ export function taskOf(context: ExecutorContext) {
 
 export function projectRoot(context: ExecutorContext): string {
   return context.projectsConfigurations!.projects[context.projectName!].root;
-}
-
-/** Standard output location of a stage's record: dist/nx-k8s/<project>/<file>. */
-export function recordPath(project: string, file: string): string {
-  return join('dist', 'nx-k8s', project, file);
 }
 
 /** Log lines are prefixed with the project and masked: Nx caches terminal output. */

@@ -12,6 +12,7 @@ import { minimatch } from 'minimatch';
 import { parse } from 'yaml';
 import { EXECUTORS, imageProjectsOf } from '../executors/context';
 import { releaseImages } from '../executors/helm-install/normalize';
+import { dependentRecords, recordOutput } from '../records';
 import { DOCKERIGNORE, HELMIGNORE, inputsFromIgnoreFile, PathKind, token } from './lib/ignore-inputs';
 import { NormalizedPluginOptions, normalizePluginOptions, NxK8sPluginOptions } from './lib/options';
 
@@ -95,7 +96,6 @@ function imageTargets(ws: string, root: string, dockerfile: string, o: Normalize
   // legacy builder (no buildx) always the context's, so both are inputs.
   const ignoreFile = existsSync(join(ws, beside)) ? beside : atContext;
   const contextInputs = inputsFromIgnoreFile(context, readText(join(ws, ignoreFile)), DOCKERIGNORE, root, pathKind(ws));
-  const record = (file: string) => `{workspaceRoot}/dist/nx-k8s/{projectName}/${file}`;
   return {
     [o.buildTargetName]: {
       executor: EXECUTORS.build,
@@ -104,7 +104,7 @@ function imageTargets(ws: string, root: string, dockerfile: string, o: Normalize
       // What the build sends: the context through its ignore file, the Dockerfile, the ignore
       // file. No npm package is an input unless a lock file in the context says so.
       inputs: [...new Set([...contextInputs, token(dockerfile, root), token(ignoreFile, root), token(atContext, root)]), { externalDependencies: [] }],
-      outputs: [record('image.json')],
+      outputs: [recordOutput('image')],
       metadata: { description: `Build the image from ${dockerfile} with a content-addressed tag (reused while its inputs are unchanged)`, technologies: ['docker'] },
     },
     [o.loadTargetName]: {
@@ -112,8 +112,8 @@ function imageTargets(ws: string, root: string, dockerfile: string, o: Normalize
       cache: true,
       dependsOn: [o.buildTargetName],
       ...(o.buildTargetName === 'docker-build' ? {} : { options: { buildTarget: o.buildTargetName } }),
-      inputs: [{ dependentTasksOutputFiles: '**/image.json' }],
-      outputs: [record('cluster-image.json')],
+      inputs: [{ dependentTasksOutputFiles: dependentRecords('image') }],
+      outputs: [recordOutput('clusterImage')],
       metadata: { description: "Get the image into the cluster's runtime (minikube, kind, a containerd node or a registry); skipped when it is already there", technologies: ['docker', 'kubernetes'] },
     },
     [o.deployTargetName]: {
@@ -156,8 +156,8 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
       executor: EXECUTORS.release,
       cache: true,
       dependsOn: [o.validateTargetName, `^${o.loadTargetName}`],
-      inputs: [...chartInputs, { dependentTasksOutputFiles: '**/cluster-image.json', transitive: true }],
-      outputs: ['{workspaceRoot}/dist/nx-k8s/{projectName}/release.json'],
+      inputs: [...chartInputs, { dependentTasksOutputFiles: dependentRecords('clusterImage'), transitive: true }],
+      outputs: [recordOutput('release')],
       ...withConfigurations,
       metadata: { description: `helm upgrade --install${names.length ? ` (configurations ${names.join(', ')}: values-<configuration>.yaml)` : ''}, then wait for the rollout; rolled back when it fails, skipped while the cluster runs this exact state`, technologies: ['helm', 'kubernetes'] },
     },

@@ -2,8 +2,8 @@ import { ExecutorContext } from '@nx/devkit';
 import { join } from 'path';
 import { run } from '../../adapters/run';
 import { ensureImage } from '../../image/build';
-import { writeJson } from '../../image/record';
 import { tagFromTaskHash } from '../../image/tag';
+import { writeRecord } from '../../records';
 import { logFor, report, taskOf } from '../context';
 import { normalizeBuildOptions } from './normalize';
 import { DockerBuildExecutorSchema } from './schema';
@@ -16,7 +16,7 @@ export default async function dockerBuild(options: DockerBuildExecutorSchema, co
     if (!hash) throw new Error('the task has no Nx hash, so no content-addressed tag can be derived. Fix: run it through nx (nx run <project>:docker-build)');
     const tag = tagFromTaskHash(hash);
     const outcome = await ensureImage({ ...o, tag }, context.root, run, log);
-    writeJson(join(context.root, o.outputFile), outcome.record);
+    writeRecord(join(context.root, o.outputFile), outcome.record);
     const mb = (outcome.record.size / 1e6).toFixed(0);
     log(
       outcome.result === 'built'

@@ -1,6 +1,6 @@
 import { repositoryProblem } from '../../image/naming';
 import { BuildSpec } from '../../image/build';
-import { recordPath } from '../context';
+import { recordPath } from '../../records';
 import { DockerBuildExecutorSchema } from './schema';
 
 export interface NormalizedBuild extends Omit<BuildSpec, 'tag'> {
@@ -17,6 +17,6 @@ export function normalizeBuildOptions(o: DockerBuildExecutorSchema, project: str
     repository,
     buildArgs: o.buildArgs ?? {},
     target: o.target,
-    outputFile: o.outputFile ?? recordPath(project, 'image.json'),
+    outputFile: o.outputFile ?? recordPath(project, 'image'),
   };
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'path';
 import { Helm } from '../../adapters/helm';
 import { run } from '../../adapters/run';
 import { clusterIdentity, connect } from '../../cluster';
-import { writeJson } from '../../image/record';
+import { writeRecord } from '../../records';
 import { deployRelease } from '../../release';
 import { withReleaseLock } from '../../release/lock';
 import { imageProjectsOf, logFor, projectRoot, report } from '../context';
@@ -28,7 +28,7 @@ export default async function helmInstall(options: HelmInstallExecutorSchema, co
     const took = ((Date.now() - started) / 1000).toFixed(1);
     const waited = result.waitedSeconds > 0 ? `, of which ${result.waitedSeconds.toFixed(1)} s waiting for pods to become ready` : '';
     log(`${result.action}: release ${o.release} revision ${result.revision} in namespace ${o.namespace} (${took} s${waited})`);
-    writeJson(join(context.root, o.outputFile), {
+    writeRecord(join(context.root, o.outputFile), {
       release: o.release,
       namespace: o.namespace,
       chart: relative(context.root, o.chartDir),

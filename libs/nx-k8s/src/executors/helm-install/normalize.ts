@@ -4,13 +4,12 @@ import { existsSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { Helm } from '../../adapters/helm';
 import { pluginDigest } from '../../cache';
-import { readJson } from '../../image/record';
 import { ClusterImage } from '../../load';
 import { DesiredState, desiredDigest } from '../../release/desired';
 import { ImageProject, imagesDeployedBy } from '../../release/images';
 import { Scalar, valuesTree } from '../../release/values';
+import { readRecord, recordPath } from '../../records';
 import { nxDotenvFiles, readSecrets, secretsDigest } from '../../secrets';
-import { recordPath } from '../context';
 import { HelmInstallExecutorSchema } from './schema';
 
 export interface NormalizedRelease extends DesiredState {
@@ -36,7 +35,7 @@ export interface TaskCoordinates {
 export function imageValues(images: Record<string, string>, root: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [prefix, project] of Object.entries(images).sort()) {
-    const img = readJson<ClusterImage>(join(root, recordPath(project, 'cluster-image.json')), `run nx run ${project}:minikube-load first`);
+    const img = readRecord<ClusterImage>(join(root, recordPath(project, 'clusterImage')), `run nx run ${project}:minikube-load first`);
     const at = prefix ? `${prefix}.image` : 'image';
     out[`${at}.repository`] = img.repository;
     out[`${at}.tag`] = img.tag;
@@ -72,7 +71,7 @@ export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: Task
     createNamespace: o.createNamespace ?? true,
     timeoutSeconds: o.timeout ?? 300,
     context: o.context,
-    outputFile: o.outputFile ?? recordPath(task.project, 'release.json'),
+    outputFile: o.outputFile ?? recordPath(task.project, 'release'),
   };
 }
 

@@ -4,8 +4,9 @@ import { Docker } from '../../adapters/docker';
 import { run } from '../../adapters/run';
 import { clusterIdentity, describe, resolveCluster } from '../../cluster';
 import { ensureImage } from '../../image/build';
-import { ImageRecord, readJson, writeJson } from '../../image/record';
+import { ImageRecord } from '../../image/record';
 import { clusterImageFor, isLoaded, loadImage } from '../../load';
+import { readRecord, writeRecord } from '../../records';
 import { logFor, report } from '../context';
 import { normalizeBuildOptions } from '../docker-build/normalize';
 import { DockerBuildExecutorSchema } from '../docker-build/schema';
@@ -17,7 +18,7 @@ export default async function minikubeLoad(options: MinikubeLoadExecutorSchema, 
   return report(context, async () => {
     const project = context.projectName!;
     const o = normalizeLoadOptions(options, project);
-    let record = readJson<ImageRecord>(join(context.root, o.imageFile), `run nx run ${project}:${o.buildTarget}`);
+    let record = readRecord<ImageRecord>(join(context.root, o.imageFile), `run nx run ${project}:${o.buildTarget}`);
     const cluster = await resolveCluster(o, process.env, run);
     await clusterIdentity(cluster);
     const started = Date.now();
@@ -35,6 +36,6 @@ export default async function minikubeLoad(options: MinikubeLoadExecutorSchema, 
     const result = await loadImage(record, cluster.target, run);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     log(`${result}: ${record.ref} in ${describe(cluster.target)} (${seconds} s)`);
-    writeJson(join(context.root, o.outputFile), clusterImageFor(record, cluster.target));
+    writeRecord(join(context.root, o.outputFile), clusterImageFor(record, cluster.target));
   });
 }

@@ -1,4 +1,4 @@
-import { recordPath } from '../context';
+import { recordPath } from '../../records';
 import { MinikubeLoadExecutorSchema } from './schema';
 
 export type NormalizedLoad = Required<Pick<MinikubeLoadExecutorSchema, 'imageFile' | 'outputFile' | 'buildTarget'>> & MinikubeLoadExecutorSchema;
@@ -6,8 +6,8 @@ export type NormalizedLoad = Required<Pick<MinikubeLoadExecutorSchema, 'imageFil
 export function normalizeLoadOptions(o: MinikubeLoadExecutorSchema, project: string): NormalizedLoad {
   return {
     ...o,
-    imageFile: o.imageFile ?? recordPath(project, 'image.json'),
-    outputFile: o.outputFile ?? recordPath(project, 'cluster-image.json'),
+    imageFile: o.imageFile ?? recordPath(project, 'image'),
+    outputFile: o.outputFile ?? recordPath(project, 'clusterImage'),
     buildTarget: o.buildTarget ?? 'docker-build',
   };
 }

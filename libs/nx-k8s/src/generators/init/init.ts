@@ -3,6 +3,7 @@
 import { formatFiles, GeneratorCallback, logger, readNxJson, Tree, updateNxJson, visitNotIgnoredFiles } from '@nx/devkit';
 import { posix } from 'path';
 import { parse } from 'yaml';
+import { RECORDS_DIR } from '../../records';
 import { InitGeneratorSchema } from './schema';
 
 const PLUGIN = 'nx-k8s';
@@ -41,7 +42,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
     nxJson.plugins = [...plugins, PLUGIN];
     updateNxJson(tree, nxJson);
   }
-  const added = addIgnoreEntries(tree, ['.env', '/dist/nx-k8s/', '.nx-k8s-dependencies', ...packagedSubcharts(tree)]);
+  const added = addIgnoreEntries(tree, ['.env', `/${RECORDS_DIR}/`, '.nx-k8s-dependencies', ...packagedSubcharts(tree)]);
   if (!options.skipFormat) await formatFiles(tree);
   return () => {
     logger.info(`nx-k8s: ${registered ? 'already registered in nx.json' : 'registered in nx.json plugins'}; .gitignore ${added.length ? `gained ${added.join(' ')}` : 'already had its entries'}`);
