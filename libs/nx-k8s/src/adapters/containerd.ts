@@ -1,7 +1,7 @@
 // ctr adapter for a containerd node (kubeadm, k3s, bare nodes). Images for
 // Kubernetes live in containerd's k8s.io namespace; the CRI plugin adds a `sha256:<id>` ref
 // for every image it knows, which is how an image ID is found under any name.
-import { pipe, Runner, runOk } from './run';
+import { pipe, Piper, Runner, runOk } from './run';
 
 export function ctrArgv(address: string, args: string[]): string[] {
   return ['ctr', '--address', address, '--namespace', 'k8s.io', ...args];
@@ -64,6 +64,7 @@ export class Containerd {
   constructor(
     private readonly run: Runner,
     readonly address: string,
+    private readonly transfer: Piper = pipe,
   ) {}
 
   /** Every image in the node's k8s.io namespace, from one `ctr images list`. */
@@ -100,7 +101,7 @@ export class Containerd {
   /** `docker save REF | ctr images import -`, without a shell. */
   async importFromDocker(saveArgv: string[]): Promise<void> {
     try {
-      await pipe(saveArgv, ctrArgv(this.address, ['images', 'import', '-']), {
+      await this.transfer(saveArgv, ctrArgv(this.address, ['images', 'import', '-']), {
       // A large image over a slow disk takes minutes; a wedged daemon never finishes.
       timeout: 15 * 60_000,
       fix: {

@@ -1,5 +1,7 @@
 // The process boundary: the only module that starts external programs. Every adapter
-// builds an argument array and calls run(); nothing here ever goes through a shell.
+// builds an argument array and calls run() (pipe() for one program into another, spawnProgram()
+// for a long-running one); nothing here ever goes through a shell.
+import { ChildProcess, spawn } from 'child_process';
 import execa from 'execa';
 import { logger } from '@nx/devkit';
 import { mask } from '../secrets/mask';
@@ -208,6 +210,9 @@ function exited(child: execa.ExecaChildProcess): Promise<void> {
   });
 }
 
+/** pipe()'s shape, for callers that take it as a seam (a stand-in in tests). */
+export type Piper = typeof pipe;
+
 /**
  * Pipes `from`'s standard output into `to`'s standard input (`docker save X | ctr import -`)
  * without a shell. When the consumer ends first the producer is stopped (it would block on a
@@ -282,3 +287,15 @@ export async function pipe(from: readonly string[], to: readonly string[], optio
   if (failure) throw new PipeError(failure, outcome);
   return { bytes, stdout: c.stdout ?? '', stderr: c.stderr ?? '' };
 }
+
+/** A long-running program its caller watches and stops: its output as it comes, its exit, kill. */
+export type Spawned = Pick<ChildProcess, 'exitCode' | 'signalCode' | 'kill' | 'on'> & { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+
+/** spawnProgram()'s shape, for callers that take it as a seam (a stand-in in tests). */
+export type Spawner = (argv: readonly string[]) => Spawned;
+
+/**
+ * Starts a long-running program (`kubectl port-forward`) without a shell, standard input
+ * closed, output piped; the caller supervises it, restarts it and stops it.
+ */
+export const spawnProgram: Spawner = (argv) => spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env }) as Spawned;

@@ -1,11 +1,14 @@
 // The supervisor with real processes: stand-in "kubectl" scripts (bash) that fail at once, or
 // print kubectl's "Forwarding from" line and stay, and a real local HTTP server behind the
 // health path. Timings are scaled down; the default schedule is checked as a pure function.
+import { EventEmitter } from 'events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer, Server } from 'http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { PassThrough } from 'stream';
+import { Spawned, Spawner } from '../adapters/run';
 import { describeEvent } from './messages';
 import { afterFailure, DEFAULT_TIMING, ForwardEvent, ForwardSpec, ForwardTiming, probeTcp, retryDelay, Supervisor } from './supervisor';
 
@@ -231,4 +234,45 @@ describe('Supervisor with a stand-in kubectl', () => {
     await sleep(100);
     expect(alive(kubectl.pidFile)).toBe(false);
   }, 15_000);
+});
+
+describe('Supervisor through a stand-in for the process boundary', () => {
+  /** Children that print `line` and run until killed; no process is started. */
+  function standIn(line: string): { spawn: Spawner; started: string[][]; kills: string[] } {
+    const started: string[][] = [];
+    const kills: string[] = [];
+    const spawn: Spawner = (argv) => {
+      started.push([...argv]);
+      const child = Object.assign(new EventEmitter(), {
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        exitCode: null as number | null,
+        signalCode: null as NodeJS.Signals | null,
+        kill(signal: NodeJS.Signals) {
+          kills.push(signal);
+          child.signalCode = signal;
+          setImmediate(() => child.emit('exit', null, signal));
+          return true;
+        },
+      });
+      setImmediate(() => child.stdout.write(`${line}\n`));
+      return child as unknown as Spawned;
+    };
+    return { spawn, started, kills };
+  }
+
+  it('starts the argv it was given, is ready when the health path answers, and stops its child', async () => {
+    const port = await httpServer(() => 200);
+    const boundary = standIn(`Forwarding from 127.0.0.1:${port} -> 80`);
+    const events: ForwardEvent[] = [];
+    const argv = ['kubectl', '--context', 'kind-x', 'port-forward', '-n', 'default', '--address', '127.0.0.1', 'svc/todo-x', `${port}:80`];
+    const supervisor = new Supervisor(spec(port), argv, (e) => events.push(e), { retryMs: 20, watchMs: 100 }, boundary.spawn);
+    const outcome = supervisor.run();
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'ready'); i++) await sleep(20);
+    expect(events.map((e) => e.type)).toEqual(['ready']);
+    expect(boundary.started).toEqual([argv]);
+    supervisor.stop();
+    expect(await outcome).toEqual({ kind: 'stopped' });
+    expect(boundary.kills[0]).toBe('SIGTERM');
+  }, 10_000);
 });

@@ -4,10 +4,10 @@
 // answering. Restarts back off: a kubectl that fails at once (missing Service, cluster down)
 // is retried a few times and then given up on with one line; a forward that has been ready
 // reconnects for as long as the task runs, at most ~2 s after a new pod is ready.
-import { ChildProcess, spawn } from 'child_process';
 import { get } from 'http';
 import { connect } from 'net';
 import { parseForwardingLine } from '../adapters/kubectl';
+import { Spawned, Spawner, spawnProgram } from '../adapters/run';
 import { checkedAt, forwardAddress, readyFailure, startFailure } from './messages';
 
 export interface ForwardSpec {
@@ -150,7 +150,7 @@ const BROKEN_TUNNEL = /error forwarding port|lost connection to pod|unable to fo
 const ROUTINE = /^(Forwarding from|Handling connection for)/;
 
 export class Supervisor {
-  private child: ChildProcess | null = null;
+  private child: Spawned | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   private readonly timing: ForwardTiming;
@@ -161,6 +161,7 @@ export class Supervisor {
     private readonly argv: string[],
     private readonly onEvent: (e: ForwardEvent) => void,
     timing: Partial<ForwardTiming> = {},
+    private readonly spawn: Spawner = spawnProgram,
   ) {
     this.timing = { ...DEFAULT_TIMING, ...timing };
     this.url = forwardAddress(spec);
@@ -211,7 +212,7 @@ export class Supervisor {
   private once(state: { everForwarded: boolean; everReady: boolean; lastProbe: string | null }, started: number): Promise<AttemptEnd> {
     const t = this.timing;
     return new Promise((resolve) => {
-      const child = spawn(this.argv[0], this.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      const child = this.spawn(this.argv);
       this.child = child;
       let settled = false;
       let ready = false;

@@ -4,7 +4,8 @@ import { Docker } from '../adapters/docker';
 import { Containerd, normalizeRef } from '../adapters/containerd';
 import { Kind } from '../adapters/kind';
 import { Minikube, MinikubeImage } from '../adapters/minikube';
-import { Runner } from '../adapters/run';
+import { Http, Registry } from '../adapters/registry';
+import { Piper, Runner } from '../adapters/run';
 import { ClusterTarget } from '../cluster/detect';
 import { ImageRecord } from '../image/record';
 import { decideLoad, HeldImage } from './decide';
@@ -34,8 +35,14 @@ function minikubeHeld(images: MinikubeImage[]): HeldImage[] {
   return images.map((i) => ({ id: i.id, names: i.repoTags.map(normalizeRef) }));
 }
 
+/** The process and network boundary the load stage uses besides the Runner; stand-ins replace them in tests. */
+export interface LoadBoundary {
+  pipe?: Piper;
+  http?: Http;
+}
+
 /** Whether the runtime holds the record's image under its name; used by the hasher, so kept to one cheap call. */
-export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: Runner): Promise<boolean> {
+export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<boolean> {
   switch (target.kind) {
     case 'containerd':
       return decideLoad(wantedBy(record), await new Containerd(run, target.address).images()) === 'present';
@@ -45,38 +52,17 @@ export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: 
       // kind has no cheap listing from the host; `kind load` itself skips present images.
       return false;
     case 'registry':
-      return registryHas(target.host, record.repository, record.tag);
+      return new Registry(target.host, boundary.http).has(record.repository, record.tag);
     case 'docker-desktop':
       return (await new Docker(run).inspect(record.ref)) !== null;
   }
 }
 
-export const REGISTRY_TIMEOUT_MS = 10_000;
-
-/** Whether the registry has repository:tag (HEAD on its manifest), within a time limit: the hasher waits for it. */
-export async function registryHas(host: string, repository: string, tag: string, timeoutMs = REGISTRY_TIMEOUT_MS): Promise<boolean> {
-  const path = `/v2/${repository}/manifests/${tag}`;
-  const fix = 'Fix: start the registry, or correct option registry (or the kube-public/local-registry-hosting ConfigMap that names it)';
-  let res: Response;
-  try {
-    res = await fetch(`http://${host}${path}`, {
-      method: 'HEAD',
-      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    if (err.name === 'TimeoutError') throw new Error(`registry ${host} did not answer HEAD ${path} within ${timeoutMs / 1000} s: is it running and reachable from this machine? ${fix}`);
-    throw new Error(`registry ${host} does not answer (${err.cause?.code ?? err.cause?.message ?? err.message}). ${fix}`);
-  }
-  return res.ok;
-}
-
-export async function loadImage(record: ImageRecord, target: ClusterTarget, run: Runner): Promise<LoadResult> {
+export async function loadImage(record: ImageRecord, target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<LoadResult> {
   const docker = new Docker(run);
   switch (target.kind) {
     case 'containerd': {
-      const node = new Containerd(run, target.address);
+      const node = new Containerd(run, target.address, boundary.pipe);
       const wanted = wantedBy(record);
       const action = decideLoad(wanted, await node.images());
       if (action === 'present') return 'already present';
@@ -105,7 +91,7 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
       return (await new Kind(run, target.name).load(record.ref)) ? 'loaded' : 'already present';
     case 'registry': {
       const ref = clusterImageFor(record, target).ref;
-      if (await registryHas(target.host, record.repository, record.tag)) return 'already present';
+      if (await new Registry(target.host, boundary.http).has(record.repository, record.tag)) return 'already present';
       await docker.tag(record.ref, ref);
       await docker.push(ref);
       return 'pushed';

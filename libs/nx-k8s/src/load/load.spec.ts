@@ -1,12 +1,12 @@
-// Whether the cluster holds the record's image: answered from captured runtime listings (a
-// stand-in runner that answers as the real tool did) and, for a registry, real HTTP servers.
+// Whether the cluster holds the record's image, and what loading it runs: answered from captured
+// runtime listings (a stand-in runner that answers as the real tool did) and stand-ins for the
+// pipe and the registry's HTTP (the registry adapter's own spec asks real HTTP servers).
 import { readFileSync } from 'fs';
-import { createServer, Server } from 'http';
-import { AddressInfo } from 'net';
 import { join } from 'path';
-import { Runner } from '../adapters/run';
+import { Http } from '../adapters/registry';
+import { Piper, Runner } from '../adapters/run';
 import { ImageRecord } from '../image/record';
-import { isLoaded, registryHas } from './index';
+import { isLoaded, loadImage } from './index';
 
 const ctrListing = readFileSync(join(__dirname, '..', 'adapters', '__fixtures__', 'ctr-images-list.stdout'), 'utf8');
 const FRONTEND_ID = 'sha256:1af32e273b2bb4fe0c3b33b8ad925c937499d62eb2df4d19260cae124cebabc4';
@@ -47,40 +47,23 @@ describe('isLoaded', () => {
   });
 });
 
-describe('registryHas', () => {
-  const servers: Server[] = [];
-  afterAll(() => servers.forEach((s) => s.close()));
-  async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
-    const server = createServer(handler);
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  it('asks HEAD /v2/<repository>/manifests/<tag>', async () => {
-    const seen: string[] = [];
-    const host = await serve((req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      res.statusCode = req.url === '/v2/todo-backend/manifests/nx-1' ? 200 : 404;
-      res.end();
-    });
-    expect(await registryHas(host, 'todo-backend', 'nx-1')).toBe(true);
-    expect(await registryHas(host, 'todo-backend', 'nx-2')).toBe(false);
-    expect(seen).toEqual(['HEAD /v2/todo-backend/manifests/nx-1', 'HEAD /v2/todo-backend/manifests/nx-2']);
+describe('loadImage through stand-ins for the process and network boundary', () => {
+  it('containerd: an image the node lacks goes through docker save | ctr import', async () => {
+    const pipes: Array<[readonly string[], readonly string[]]> = [];
+    const pipe: Piper = async (from, to) => (pipes.push([from, to]), { bytes: 1, stdout: '', stderr: '' });
+    const node = { kind: 'containerd' as const, address: '/run/nx-k8s-load-spec/containerd.sock' };
+    expect(await loadImage(record('todo-backend', 'nx-new', `sha256:${'1'.repeat(64)}`), node, ctr, { pipe })).toBe('loaded');
+    expect(pipes).toEqual([[['docker', 'save', 'todo-backend:nx-new'], ['ctr', '--address', node.address, '--namespace', 'k8s.io', 'images', 'import', '-']]]);
   });
-
-  it('gives up with one line when the registry accepts the connection but never answers', async () => {
-    const host = await serve(() => undefined);
-    const started = Date.now();
-    await expect(registryHas(host, 'todo-backend', 'nx-1', 300)).rejects.toThrow(
-      new RegExp(`^registry ${host} did not answer HEAD /v2/todo-backend/manifests/nx-1 within 0.3 s: is it running and reachable from this machine\\? Fix: `),
-    );
-    expect(Date.now() - started).toBeLessThan(3_000);
-  });
-
-  it('says so when nothing listens', async () => {
-    const host = await serve(() => undefined);
-    servers.pop()!.close();
-    await expect(registryHas(host, 'todo-backend', 'nx-1')).rejects.toThrow(new RegExp(`^registry ${host} does not answer \\(ECONNREFUSED\\)\\. Fix: `));
+  it('registry: an image the registry has is not pushed again', async () => {
+    const asked: string[] = [];
+    const http: Http = async (url, init) => (asked.push(`${init.method} ${url}`), new Response(null, { status: 200 }));
+    const pushes: string[][] = [];
+    const docker: Runner = async (program, args) => (pushes.push([program, ...args]), { exitCode: 0, stdout: '', stderr: '' });
+    const target = { kind: 'registry' as const, host: 'localhost:5000' };
+    expect(await isLoaded(record('todo-backend', 'nx-1', 'sha256:x'), target, docker, { http })).toBe(true);
+    expect(await loadImage(record('todo-backend', 'nx-1', 'sha256:x'), target, docker, { http })).toBe('already present');
+    expect(asked).toEqual(['HEAD http://localhost:5000/v2/todo-backend/manifests/nx-1', 'HEAD http://localhost:5000/v2/todo-backend/manifests/nx-1']);
+    expect(pushes).toEqual([]);
   });
 });
