@@ -20,7 +20,10 @@ const runs = Number(process.argv[2] ?? 7);
 async function installTarball(ws: Workspace, packDir: string) {
   await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build'], { cwd: repoRoot, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' } });
   await execa('npm', ['pack', '--pack-destination', packDir], { cwd: join(repoRoot, 'libs/nx-k8s') });
-  const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+  const tarball = join(
+    packDir,
+    readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
+  );
   // A real directory, not the workspace link: Nx then loads dist/ as it does for any installed plugin.
   rmSync(join(ws.dir, 'node_modules/nx-k8s'), { force: true });
   mkdirSync(join(ws.dir, 'node_modules/nx-k8s'));
@@ -75,7 +78,10 @@ async function main() {
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     appendFileSync(join(__dirname, 'results', 'latest.txt'), `${new Date().toISOString()} compiled-bench\n${report}\n\n`);
   } finally {
-    await execa('helm', ['uninstall', 'todo-app', '-n', 'bench-compiled', '--wait'], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+    await execa('helm', ['uninstall', 'todo-app', '-n', 'bench-compiled', '--wait'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` },
+      reject: false,
+    });
     Object.values(clones).forEach((ws) => ws.remove());
     shims.remove();
     rmSync(packDir, { recursive: true, force: true });

@@ -26,7 +26,9 @@ async function main() {
   const a = median(inProcess);
   const b = median(asProcess);
   console.log(`release check in the hasher's process: ${a.toFixed(0)} ms (median of ${runs})`);
-  console.log(`release check as a runtime-input process: ${b.toFixed(0)} ms (median of ${runs}): ${(b / a).toFixed(2)}x, +${(b - a).toFixed(0)} ms per cluster task per run`);
+  console.log(
+    `release check as a runtime-input process: ${b.toFixed(0)} ms (median of ${runs}): ${(b / a).toFixed(2)}x, +${(b - a).toFixed(0)} ms per cluster task per run`,
+  );
 }
 
 main().catch((e) => {

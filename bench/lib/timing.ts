@@ -38,7 +38,12 @@ export function toolShims() {
       const t0 = Date.now() / 1000;
       await fn();
       const t1 = Date.now() / 1000;
-      const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')).map(([s, e, tool, arg]) => ({ s: Number(s), e: Number(e), tool, arg })).filter((c) => c.s >= t0);
+      const calls = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '))
+        .map(([s, e, tool, arg]) => ({ s: Number(s), e: Number(e), tool, arg }))
+        .filter((c) => c.s >= t0);
       const intervals = calls.map((c) => [c.s, c.e] as [number, number]);
       // After `helm upgrade` the plugin polls kubectl until the new pods are ready: that is the
       // cluster starting pods (helm --wait's time in the naive run), not the plugin's overhead.

@@ -52,7 +52,9 @@ describe('root .dockerignore', () => {
 
   it('every per-Dockerfile ignore file is an allowlist starting with *', () => {
     for (const file of ignoreFiles(WORKSPACE)) {
-      const patterns = readFileSync(join(WORKSPACE, file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+      const patterns = readFileSync(join(WORKSPACE, file), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'));
       expect({ file, first: patterns[0] }).toEqual({ file, first: '*' });
     }
   });

@@ -85,7 +85,12 @@ const CASES: Array<{ what: string; file: string; edit: (t: string) => string; re
   { what: 'docker/backend.Dockerfile', file: 'docker/backend.Dockerfile', edit: appendLine('# edited'), rebuilds: ['backend'] },
   { what: 'docker/backend.Dockerfile.dockerignore', file: 'docker/backend.Dockerfile.dockerignore', edit: appendLine('# edited'), rebuilds: ['backend'] },
   { what: 'a frontend page', file: 'apps/frontend/app/page.tsx', edit: appendLine('// edited'), rebuilds: ['frontend'] },
-  { what: "the frontend's package.json", file: 'apps/frontend/package.json', edit: (t) => t.replace(/"name"/, '"description": "edited",\n  "name"'), rebuilds: ['frontend'] },
+  {
+    what: "the frontend's package.json",
+    file: 'apps/frontend/package.json',
+    edit: (t) => t.replace(/"name"/, '"description": "edited",\n  "name"'),
+    rebuilds: ['frontend'],
+  },
   { what: 'a frontend test', file: 'apps/frontend/tests/load-todos.test.ts', edit: appendLine('// edited'), rebuilds: [] },
   { what: "the frontend's jest config", file: 'apps/frontend/jest.config.ts', edit: appendLine('// edited'), rebuilds: [] },
   { what: 'the root package.json', file: 'package.json', edit: (t) => t.replace(/"name"/, '"description": "edited",\n  "name"'), rebuilds: ['frontend'] },
@@ -121,7 +126,10 @@ describe('docker-build inputs are what each Dockerfile reads', () => {
   }, 120_000);
 
   it('every file a Dockerfile COPYs from the build context has a case below', () => {
-    for (const [app, dockerfile] of [['backend', 'docker/backend.Dockerfile'], ['frontend', 'docker/frontend.Dockerfile']] as const) {
+    for (const [app, dockerfile] of [
+      ['backend', 'docker/backend.Dockerfile'],
+      ['frontend', 'docker/frontend.Dockerfile'],
+    ] as const) {
       for (const source of copySources(dockerfile)) {
         const covered = CASES.some((c) => c.rebuilds.includes(app) && (c.file === source || c.file.startsWith(`${source}/`)));
         expect({ dockerfile, source, covered }).toEqual({ dockerfile, source, covered: true });
@@ -129,9 +137,13 @@ describe('docker-build inputs are what each Dockerfile reads', () => {
     }
   });
 
-  it.each(CASES)('$what ($file) rebuilds $rebuilds', async ({ file, edit, rebuilds }) => {
-    const after = await hashesWith(file, edit);
-    const changed = (['backend', 'frontend'] as const).filter((app) => after[app].hash !== before[app].hash);
-    expect(changed).toEqual(rebuilds);
-  }, 120_000);
+  it.each(CASES)(
+    '$what ($file) rebuilds $rebuilds',
+    async ({ file, edit, rebuilds }) => {
+      const after = await hashesWith(file, edit);
+      const changed = (['backend', 'frontend'] as const).filter((app) => after[app].hash !== before[app].hash);
+      expect(changed).toEqual(rebuilds);
+    },
+    120_000,
+  );
 });

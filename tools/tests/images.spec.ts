@@ -92,10 +92,25 @@ describe('both containers on a throwaway Docker network', () => {
   /** docker run as the chart's securityContext runs the pod. */
   const start = async (app: App, args: string[]) => {
     await docker([
-      'run', '--detach', '--name', name[app], '--network', network, '--label', 'workspace-tests=images',
-      '--publish', `127.0.0.1::${PORT[app]}`,
-      '--read-only', '--tmpfs', '/tmp:rw,mode=1777', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
-      ...args, recordOf(app).ref,
+      'run',
+      '--detach',
+      '--name',
+      name[app],
+      '--network',
+      network,
+      '--label',
+      'workspace-tests=images',
+      '--publish',
+      `127.0.0.1::${PORT[app]}`,
+      '--read-only',
+      '--tmpfs',
+      '/tmp:rw,mode=1777',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      ...args,
+      recordOf(app).ref,
     ]);
     base[app] = `http://${await publishedAddress(name[app], PORT[app])}`;
   };
@@ -112,13 +127,17 @@ describe('both containers on a throwaway Docker network', () => {
     await removeQuietly('network', network);
   }, 120_000);
 
-  it.each(APPS)('%s answers its health endpoint', async (app) => {
-    await withLogs([name[app]], async () => {
-      const r = await waitFor200(`${base[app]}${HEALTH[app]}`, 90);
-      console.log(`${app} GET ${HEALTH[app]}: ${r.status} ${r.body}`);
-      expect(JSON.parse(r.body)).toMatchObject(app === 'backend' ? { status: 'ok', database: 'ok' } : { status: 'ok' });
-    });
-  }, 120_000);
+  it.each(APPS)(
+    '%s answers its health endpoint',
+    async (app) => {
+      await withLogs([name[app]], async () => {
+        const r = await waitFor200(`${base[app]}${HEALTH[app]}`, 90);
+        console.log(`${app} GET ${HEALTH[app]}: ${r.status} ${r.body}`);
+        expect(JSON.parse(r.body)).toMatchObject(app === 'backend' ? { status: 'ok', database: 'ok' } : { status: 'ok' });
+      });
+    },
+    120_000,
+  );
 
   it.each(APPS)('%s: the process runs as uid 10001', async (app) => {
     const id = await docker(['exec', name[app], 'id', '-u']);
@@ -155,45 +174,56 @@ describe('rebuilding with no change', () => {
   // Docker-level determinism of the build context: the same docker build twice gives one image.
   // (Its ID can differ from the record's when another docker CLI built the record: this machine
   // has two, and the legacy builder's cache keys differ between them; that is logged, not failed.)
-  it.each(APPS)('%s: docker build twice with the record\'s arguments gives the same image ID', async (app) => {
-    const record = recordOf(app);
-    const options = JSON.parse(readFileSync(join(WORKSPACE, 'apps', app, 'project.json'), 'utf8')).targets['docker-build'].options;
-    const tag = `workspace-tests-rebuild-${app}:${process.pid}`;
-    const args = ['build', '-f', record.dockerfile, '-t', tag];
-    if (record.builder === 'buildkit') args.push('--progress=plain');
-    for (const [k, v] of Object.entries(options.buildArgs ?? {}).sort(([a], [b]) => a.localeCompare(b))) args.push('--build-arg', `${k}=${v}`);
-    args.push(options.context ?? '.');
-    const env = { ...process.env, DOCKER_BUILDKIT: record.builder === 'buildkit' ? '1' : '0' };
-    const build = async () => {
-      const r = await run('docker', args, { env, timeout: 30 * 60_000 });
-      expect({ exitCode: r.exitCode, stderr: r.exitCode === 0 ? '' : lastLines(r.stderr, 20) }).toEqual({ exitCode: 0, stderr: '' });
-      return { id: await imageId(tag), output: r.stdout };
-    };
-    try {
-      const first = await build();
-      const second = await build();
-      const client = (await run('docker', ['version', '--format', '{{.Client.Version}}'])).stdout.trim();
-      console.log(
-        `${app} (docker CLI ${client}, ${record.builder} builder): first ${first.id}, second ${second.id}; record ${record.id}` +
-          (first.id === record.id ? ' (same)' : ` (differs from the first uncached step: ${firstUncachedStep(first.output)})`),
-      );
-      // On a difference, name the first step the second build did not take from the cache: what changed.
-      expect({ id: second.id, firstUncachedStep: second.id === first.id ? null : firstUncachedStep(second.output) }).toEqual({ id: first.id, firstUncachedStep: null });
-    } finally {
-      await run('docker', ['rmi', tag]);
-    }
-  }, 61 * 60_000);
+  it.each(APPS)(
+    "%s: docker build twice with the record's arguments gives the same image ID",
+    async (app) => {
+      const record = recordOf(app);
+      const options = JSON.parse(readFileSync(join(WORKSPACE, 'apps', app, 'project.json'), 'utf8')).targets['docker-build'].options;
+      const tag = `workspace-tests-rebuild-${app}:${process.pid}`;
+      const args = ['build', '-f', record.dockerfile, '-t', tag];
+      if (record.builder === 'buildkit') args.push('--progress=plain');
+      for (const [k, v] of Object.entries(options.buildArgs ?? {}).sort(([a], [b]) => a.localeCompare(b))) args.push('--build-arg', `${k}=${v}`);
+      args.push(options.context ?? '.');
+      const env = { ...process.env, DOCKER_BUILDKIT: record.builder === 'buildkit' ? '1' : '0' };
+      const build = async () => {
+        const r = await run('docker', args, { env, timeout: 30 * 60_000 });
+        expect({ exitCode: r.exitCode, stderr: r.exitCode === 0 ? '' : lastLines(r.stderr, 20) }).toEqual({ exitCode: 0, stderr: '' });
+        return { id: await imageId(tag), output: r.stdout };
+      };
+      try {
+        const first = await build();
+        const second = await build();
+        const client = (await run('docker', ['version', '--format', '{{.Client.Version}}'])).stdout.trim();
+        console.log(
+          `${app} (docker CLI ${client}, ${record.builder} builder): first ${first.id}, second ${second.id}; record ${record.id}` +
+            (first.id === record.id ? ' (same)' : ` (differs from the first uncached step: ${firstUncachedStep(first.output)})`),
+        );
+        // On a difference, name the first step the second build did not take from the cache: what changed.
+        expect({ id: second.id, firstUncachedStep: second.id === first.id ? null : firstUncachedStep(second.output) }).toEqual({
+          id: first.id,
+          firstUncachedStep: null,
+        });
+      } finally {
+        await run('docker', ['rmi', tag]);
+      }
+    },
+    61 * 60_000,
+  );
 
   // The plugin-level guarantee: with no change, the task hash gives the same tag, and the image
   // under it is reused, not rebuilt.
-  it('nx docker-build --skip-nx-cache keeps both tags and image IDs', async () => {
-    const before = Object.fromEntries(APPS.map((app) => [app, recordOf(app)]));
-    const again = await buildAll(['--skip-nx-cache']);
-    expect({ exitCode: again.exitCode, failed: failedBuilds(again) }).toEqual({ exitCode: 0, failed: [] });
-    for (const app of APPS) {
-      const after = readRecord(app);
-      console.log(`${app}: before ${before[app].ref} ${before[app].id}, after ${after.ref} ${after.id}`);
-      expect({ app, ref: after.ref, id: after.id }).toEqual({ app, ref: before[app].ref, id: before[app].id });
-    }
-  }, 40 * 60_000);
+  it(
+    'nx docker-build --skip-nx-cache keeps both tags and image IDs',
+    async () => {
+      const before = Object.fromEntries(APPS.map((app) => [app, recordOf(app)]));
+      const again = await buildAll(['--skip-nx-cache']);
+      expect({ exitCode: again.exitCode, failed: failedBuilds(again) }).toEqual({ exitCode: 0, failed: [] });
+      for (const app of APPS) {
+        const after = readRecord(app);
+        console.log(`${app}: before ${before[app].ref} ${before[app].id}, after ${after.ref} ${after.id}`);
+        expect({ app, ref: after.ref, id: after.id }).toEqual({ app, ref: before[app].ref, id: before[app].id });
+      }
+    },
+    40 * 60_000,
+  );
 });

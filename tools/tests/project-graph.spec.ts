@@ -31,7 +31,10 @@ function reachable(dependencies: Record<string, string[]>, start: string): Set<s
 
 describe('Nx project graph', () => {
   it('lists the apps and the chart as projects', async () => {
-    const projects = (await nxOk(['show', 'projects'])).split('\n').map((l) => l.trim()).filter(Boolean);
+    const projects = (await nxOk(['show', 'projects']))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     expect(projects).toEqual(expect.arrayContaining(['frontend', 'backend', 'todo-app']));
   }, 120_000);
 

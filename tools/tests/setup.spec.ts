@@ -13,7 +13,30 @@ function bareBin(): string {
   const bin = join(tmp, 'bin');
   if (existsSync(bin)) return bin;
   mkdirSync(bin);
-  const tools = ['bash', 'sh', 'basename', 'cat', 'cut', 'dirname', 'env', 'head', 'id', 'ln', 'ls', 'mkdir', 'mktemp', 'rm', 'seq', 'sha256sum', 'sleep', 'sort', 'tail', 'tr', 'uname', 'wc'];
+  const tools = [
+    'bash',
+    'sh',
+    'basename',
+    'cat',
+    'cut',
+    'dirname',
+    'env',
+    'head',
+    'id',
+    'ln',
+    'ls',
+    'mkdir',
+    'mktemp',
+    'rm',
+    'seq',
+    'sha256sum',
+    'sleep',
+    'sort',
+    'tail',
+    'tr',
+    'uname',
+    'wc',
+  ];
   for (const tool of tools) {
     const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find(existsSync);
     if (found) symlinkSync(found, join(bin, tool));
@@ -46,7 +69,12 @@ function bash(script: string, env: NodeJS.ProcessEnv): Promise<Result> {
 /** Failed, printed nothing on stdout, and exactly one line on stderr. */
 function expectOneLine(r: Result, exitCode?: number): string {
   const lines = r.stderr.trim().split('\n');
-  expect({ failed: r.exitCode !== 0, stdout: r.stdout, lines: lines.length, stderr: r.stderr }).toEqual({ failed: true, stdout: '', lines: 1, stderr: r.stderr });
+  expect({ failed: r.exitCode !== 0, stdout: r.stdout, lines: lines.length, stderr: r.stderr }).toEqual({
+    failed: true,
+    stdout: '',
+    lines: 1,
+    stderr: r.stderr,
+  });
   if (exitCode !== undefined) expect(r.exitCode).toBe(exitCode);
   console.log(`exit ${r.exitCode}: ${lines[0]}`);
   return lines[0];

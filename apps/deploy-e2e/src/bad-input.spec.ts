@@ -13,7 +13,10 @@ let cluster: ClusterView;
 function errorLine(output: string): string {
   const line = output.split('\n').find((l) => l.includes('nx-k8s ') && / Fix: /.test(l));
   if (!line) throw new Error(`no nx-k8s error line with a fix in:\n${output.slice(-3000)}`);
-  return line.replace(/\x1b\[[0-9;]*m/g, '').replace(/^\S+: /, '').trim();
+  return line
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/^\S+: /, '')
+    .trim();
 }
 
 beforeAll(async () => {
@@ -37,7 +40,9 @@ test('invalid image name (uppercase)', async () => {
 test('missing Dockerfile', async () => {
   const run = await ws.nx(['run', 'backend:docker-build', '--dockerfile=docker/missing.Dockerfile', '--skip-nx-cache']);
   expect(run.exitCode).not.toBe(0);
-  expect(errorLine(run.output)).toBe('nx-k8s backend:docker-build: Dockerfile docker/missing.Dockerfile does not exist. Fix: create it, or correct option dockerfile');
+  expect(errorLine(run.output)).toBe(
+    'nx-k8s backend:docker-build: Dockerfile docker/missing.Dockerfile does not exist. Fix: create it, or correct option dockerfile',
+  );
 });
 
 test('unknown cluster kind', async () => {
@@ -91,14 +96,24 @@ test('helm timeout: the failed upgrade is rolled back, nothing is left pending',
 test('a release stuck in pending-upgrade gets the recovery command', async () => {
   // Rewrite the latest release record as an interrupted helm leaves it (status inside the
   // gzipped record and on the Secret's label), then put it back.
-  const list = JSON.parse(await cluster.kubectl(['get', 'secrets', '-n', 'default', '-l', 'owner=helm,name=todo-app,status=deployed', '-o', 'json'])).items as any[];
+  const list = JSON.parse(await cluster.kubectl(['get', 'secrets', '-n', 'default', '-l', 'owner=helm,name=todo-app,status=deployed', '-o', 'json']))
+    .items as any[];
   const secret = list[0];
   const original = secret.data.release as string;
   const record = JSON.parse(gunzipSync(Buffer.from(Buffer.from(original, 'base64').toString(), 'base64')).toString());
   record.info.status = 'pending-upgrade';
   const pending = Buffer.from(Buffer.from(gzipSync(JSON.stringify(record))).toString('base64')).toString('base64');
   const patch = (release: string, status: string) =>
-    cluster.kubectl(['patch', 'secret', secret.metadata.name, '-n', 'default', '--type=merge', '-p', JSON.stringify({ data: { release }, metadata: { labels: { status } } })]);
+    cluster.kubectl([
+      'patch',
+      'secret',
+      secret.metadata.name,
+      '-n',
+      'default',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { release }, metadata: { labels: { status } } }),
+    ]);
   await patch(pending, 'pending-upgrade');
   try {
     const values = 'charts/todo-app/values-dev.yaml';
@@ -106,9 +121,10 @@ test('a release stuck in pending-upgrade gets the recovery command', async () =>
     ws.commit('bad input: pending');
     const run = await ws.nx(['run', 'todo-app:helm-install']);
     expect(run.exitCode).not.toBe(0);
-    expect(errorLine(run.output)).toMatch(/release todo-app in namespace default is stuck in pending-upgrade \(revision \d+\).* Fix: helm rollback todo-app -n default, then deploy again$/);
+    expect(errorLine(run.output)).toMatch(
+      /release todo-app in namespace default is stuck in pending-upgrade \(revision \d+\).* Fix: helm rollback todo-app -n default, then deploy again$/,
+    );
   } finally {
     await patch(original, 'deployed');
   }
 });
-

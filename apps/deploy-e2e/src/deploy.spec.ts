@@ -40,7 +40,10 @@ function imageRecord(project: string) {
 beforeAll(async () => {
   const c = await clusterUp();
   cluster = new ClusterView(c.kubeconfig, c.containerdAddress);
-  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: c.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], {
+    env: { ...process.env, KUBECONFIG: c.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` },
+    reject: false,
+  });
   ws = new Workspace(c.kubeconfig);
 });
 
@@ -60,12 +63,21 @@ test('a fresh clone: run-many -t deploy builds, loads and installs everything', 
 });
 
 test('port-forward serves the UI and the API, survives a pod replacement, and leaves no kubectl behind', async () => {
-  const pf = execa(join(ws.dir, 'node_modules/.bin/nx'), ['run', 'todo-app:port-forward', '--outputStyle=stream'], { cwd: ws.dir, env: ws.env, detached: true, reject: false, all: true });
+  const pf = execa(join(ws.dir, 'node_modules/.bin/nx'), ['run', 'todo-app:port-forward', '--outputStyle=stream'], {
+    cwd: ws.dir,
+    env: ws.env,
+    detached: true,
+    reject: false,
+    all: true,
+  });
   let out = '';
   pf.all!.on('data', (b: Buffer) => (out += b.toString()));
   try {
     await waitFor('port-forward to open', async () => (/open: /.test(out) ? true : undefined), 300_000);
-    const [fe, be] = [/ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-frontend/.exec(out)![1], /ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-backend/.exec(out)![1]];
+    const [fe, be] = [
+      /ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-frontend/.exec(out)![1],
+      /ready: (http:\/\/127\.0\.0\.1:\d+) -> svc\/todo-backend/.exec(out)![1],
+    ];
     const title = `e2e ${Date.now()}`;
     const created = await fetch(`${fe}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title }) });
     expect(created.status).toBe(201);
@@ -84,8 +96,22 @@ test('port-forward serves the UI and the API, survives a pod replacement, and le
       const fresh = pods.find((p) => p.metadata.uid !== old && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
       return fresh && !pods.some((p) => p.metadata.uid === old) ? Date.now() : undefined;
     });
-    const backAt = await waitFor('the forwarded frontend URL to answer again', async () => ((await fetch(`${fe}/api/health`).then((r) => r.ok).catch(() => false)) ? Date.now() : undefined), 60_000, 100);
-    await waitFor('the supervisor to report the reconnect', async () => (/reconnected: .*svc\/todo-frontend/.test(out.slice(before)) ? true : undefined), 10_000);
+    const backAt = await waitFor(
+      'the forwarded frontend URL to answer again',
+      async () =>
+        (await fetch(`${fe}/api/health`)
+          .then((r) => r.ok)
+          .catch(() => false))
+          ? Date.now()
+          : undefined,
+      60_000,
+      100,
+    );
+    await waitFor(
+      'the supervisor to report the reconnect',
+      async () => (/reconnected: .*svc\/todo-frontend/.test(out.slice(before)) ? true : undefined),
+      10_000,
+    );
     summary.push(`port-forward recovery: answered ${((backAt - readyAt) / 1000).toFixed(1)} s after the new pod was ready and the old one gone`);
     expect(backAt - readyAt).toBeLessThan(5000);
     expect(Array.isArray(await (await fetch(`${fe}/api/todos`)).json())).toBe(true);
@@ -155,7 +181,9 @@ test('6: a chart template: one upgrade, no build or load; the change is live', a
   ws.commit('e2e: template');
   const run = await deploy('6 chart template');
   expect(workOf(run)).toEqual([RELEASE]);
-  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.metadata.annotations.nx-k8s\\.test/scenario}'])).toBe('6');
+  expect(await cluster.kubectl(['get', 'configmap', 'todo-config', '-n', 'default', '-o', 'jsonpath={.metadata.annotations.nx-k8s\\.test/scenario}'])).toBe(
+    '6',
+  );
 });
 
 test('7: image removed from Docker, Nx cache warm: the deploy still ends with the right image running', async () => {
@@ -180,7 +208,10 @@ test('8: image removed from the node: the load runs, the build does not', async 
 
 test('10: release uninstalled out of band: helm install runs, no build or load', async () => {
   await cluster.kubectl(['delete', 'secret', '-n', 'default', '-l', 'owner=helm,name=todo-app']).catch(() => '');
-  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], {
+    env: { ...process.env, KUBECONFIG: cluster.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` },
+    reject: false,
+  });
   const run = await deploy('10 release uninstalled');
   expect(workOf(run)).toEqual([RELEASE]);
   expect(await cluster.release()).toMatchObject({ status: 'deployed' });
@@ -196,9 +227,23 @@ test('11: nx affected after a backend-only commit: backend and chart tasks, no f
   // What the README says of the graph: frontend is affected too (its test target reads the
   // backend's sources), so its deploy, build and load are in the graph, all cache hits.
   expect([...run.tasks.keys()].sort()).toEqual(
-    ['backend:deploy', 'backend:docker-build', 'backend:minikube-load', 'frontend:deploy', 'frontend:docker-build', 'frontend:minikube-load', 'todo-app:deploy', RELEASE, 'todo-app:validate'].sort(),
+    [
+      'backend:deploy',
+      'backend:docker-build',
+      'backend:minikube-load',
+      'frontend:deploy',
+      'frontend:docker-build',
+      'frontend:minikube-load',
+      'todo-app:deploy',
+      RELEASE,
+      'todo-app:validate',
+    ].sort(),
   );
-  expect(cached(run).filter((t) => t.startsWith('frontend:')).sort()).toEqual(['frontend:deploy', 'frontend:docker-build', 'frontend:minikube-load']);
+  expect(
+    cached(run)
+      .filter((t) => t.startsWith('frontend:'))
+      .sort(),
+  ).toEqual(['frontend:deploy', 'frontend:docker-build', 'frontend:minikube-load']);
 });
 
 test('12: deploy:prod after dev: one upgrade with prod values, no builds', async () => {

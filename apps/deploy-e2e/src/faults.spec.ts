@@ -10,7 +10,15 @@ let cluster: ClusterView;
 
 /** The one line nx-k8s printed for the failed task. */
 function errorLine(output: string, task: string): string {
-  const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').replace(/^\S+: /, '').trim()).filter((l) => l.startsWith(`nx-k8s ${task}`));
+  const lines = output
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .replace(/^\S+: /, '')
+        .trim(),
+    )
+    .filter((l) => l.startsWith(`nx-k8s ${task}`));
   if (lines.length !== 1) throw new Error(`expected one nx-k8s line for ${task}, got ${lines.length}:\n${output.slice(-3000)}`);
   return lines[0];
 }

@@ -22,9 +22,15 @@ const npm = (args: string[], cwd: string) => execa('npm', [...args, '--no-audit'
 
 beforeAll(async () => {
   ({ kubeconfig, containerdAddress } = await clusterUp());
-  await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build', '--outputStyle=stream'], { cwd: repoRoot, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' } });
+  await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build', '--outputStyle=stream'], {
+    cwd: repoRoot,
+    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' },
+  });
   await execa('npm', ['pack', '--pack-destination', tmp], { cwd: join(repoRoot, 'libs/nx-k8s') });
-  tarball = join(tmp, readdirSync(tmp).find((f) => f.endsWith('.tgz'))!);
+  tarball = join(
+    tmp,
+    readdirSync(tmp).find((f) => f.endsWith('.tgz'))!,
+  );
 }, 10 * 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -96,7 +102,11 @@ const WORKSPACES = [
     name: `create-nx-workspace@23.2.1`,
     chart: 'shop-nx23',
     async create(dir: string) {
-      await execa('npx', ['-y', 'create-nx-workspace@23.2.1', 'ws', '--preset=apps', '--nxCloud=skip', '--packageManager=npm', '--interactive=false', '--no-git'], { cwd: dir, env: { ...process.env, CI: 'true' } });
+      await execa(
+        'npx',
+        ['-y', 'create-nx-workspace@23.2.1', 'ws', '--preset=apps', '--nxCloud=skip', '--packageManager=npm', '--interactive=false', '--no-git'],
+        { cwd: dir, env: { ...process.env, CI: 'true' } },
+      );
     },
   },
   {
@@ -105,8 +115,14 @@ const WORKSPACES = [
     async create(dir: string) {
       const ws = join(dir, 'ws');
       mkdirSync(ws);
-      writeFileSync(join(ws, 'package.json'), JSON.stringify({ name: 'ws', version: '0.0.0', private: true, devDependencies: { nx: NX24, '@nx/devkit': DEVKIT24 } }, null, 2) + '\n');
-      writeFileSync(join(ws, 'nx.json'), JSON.stringify({ $schema: './node_modules/nx/schemas/nx-schema.json', namedInputs: { default: ['{projectRoot}/**/*'] } }, null, 2) + '\n');
+      writeFileSync(
+        join(ws, 'package.json'),
+        JSON.stringify({ name: 'ws', version: '0.0.0', private: true, devDependencies: { nx: NX24, '@nx/devkit': DEVKIT24 } }, null, 2) + '\n',
+      );
+      writeFileSync(
+        join(ws, 'nx.json'),
+        JSON.stringify({ $schema: './node_modules/nx/schemas/nx-schema.json', namedInputs: { default: ['{projectRoot}/**/*'] } }, null, 2) + '\n',
+      );
       writeFileSync(join(ws, '.gitignore'), 'node_modules\n.nx\n');
       await npm(['install'], ws);
     },
@@ -123,7 +139,9 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
   };
   const podImages = async () => {
     const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-l', `shop-release=${chart}`, '-o', 'json'])).items as any[];
-    return Object.fromEntries(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.labels['shop-component'], p.status.containerStatuses?.[0]?.imageID ?? '']));
+    return Object.fromEntries(
+      pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.labels['shop-component'], p.status.containerStatuses?.[0]?.imageID ?? '']),
+    );
   };
   const builtIds = () => Object.fromEntries(['api', 'web'].map((a) => [a, JSON.parse(ws.read(`dist/nx-k8s/${a}/image.json`)).id as string]));
 
@@ -135,83 +153,123 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
     cluster = new ClusterView(kubeconfig, containerdAddress);
   }, 15 * 60_000);
   afterAll(async () => {
-    await execa('helm', ['uninstall', chart, '--wait'], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` }, reject: false });
+    await execa('helm', ['uninstall', chart, '--wait'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` },
+      reject: false,
+    });
     if (ws) rmSync(join(ws.dir, '..'), { recursive: true, force: true });
   });
 
-  it('nx add installs the tarball, registers the plugin and git-ignores what it writes', async () => {
-    const run = await nx(['add', `nx-k8s@file:${tarball}`]);
-    expect(run.output).toMatch(/nx-k8s: registered in nx\.json plugins; \.gitignore gained \.env \/dist\/nx-k8s\/ \.nx-k8s-dependencies/);
-    expect(JSON.parse(ws.read('nx.json')).plugins).toEqual(['nx-k8s']);
-    // A copy of the package, not a link to this repository.
-    const installed = join(ws.dir, 'node_modules/nx-k8s');
-    expect((await execa('readlink', ['-f', installed])).stdout).toBe(installed);
-    expect(readdirSync(installed).filter((f) => f !== 'node_modules').sort()).toEqual(['README.md', 'dist', 'executors.json', 'generators.json', 'package.json']);
-    writeUserFiles(ws, chart);
-    ws.commit('api, web and their chart');
-  }, 10 * 60_000);
+  it(
+    'nx add installs the tarball, registers the plugin and git-ignores what it writes',
+    async () => {
+      const run = await nx(['add', `nx-k8s@file:${tarball}`]);
+      expect(run.output).toMatch(/nx-k8s: registered in nx\.json plugins; \.gitignore gained \.env \/dist\/nx-k8s\/ \.nx-k8s-dependencies/);
+      expect(JSON.parse(ws.read('nx.json')).plugins).toEqual(['nx-k8s']);
+      // A copy of the package, not a link to this repository.
+      const installed = join(ws.dir, 'node_modules/nx-k8s');
+      expect((await execa('readlink', ['-f', installed])).stdout).toBe(installed);
+      expect(
+        readdirSync(installed)
+          .filter((f) => f !== 'node_modules')
+          .sort(),
+      ).toEqual(['README.md', 'dist', 'executors.json', 'generators.json', 'package.json']);
+      writeUserFiles(ws, chart);
+      ws.commit('api, web and their chart');
+    },
+    10 * 60_000,
+  );
 
-  it('infers every target: nx show project explains them', async () => {
-    const show = async (p: string) => {
-      const out = (await nx(['show', 'project', p, '--json'])).output;
-      return JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
-    };
-    const api = await show('api');
-    expect(Object.keys(api.targets).sort()).toEqual(['deploy', 'docker-build', 'minikube-load']);
-    expect(api.targets['docker-build'].metadata.description).toMatch(/Build the image from apps\/api\/Dockerfile/);
-    const release = await show(chart);
-    expect(Object.keys(release.targets).sort()).toEqual(['deploy', 'helm-install', 'port-forward', 'validate']);
-    expect(release.targets['helm-install'].configurations).toEqual({ dev: { valuesFiles: ['values-dev.yaml'] } });
-  }, 5 * 60_000);
+  it(
+    'infers every target: nx show project explains them',
+    async () => {
+      const show = async (p: string) => {
+        const out = (await nx(['show', 'project', p, '--json'])).output;
+        return JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
+      };
+      const api = await show('api');
+      expect(Object.keys(api.targets).sort()).toEqual(['deploy', 'docker-build', 'minikube-load']);
+      expect(api.targets['docker-build'].metadata.description).toMatch(/Build the image from apps\/api\/Dockerfile/);
+      const release = await show(chart);
+      expect(Object.keys(release.targets).sort()).toEqual(['deploy', 'helm-install', 'port-forward', 'validate']);
+      expect(release.targets['helm-install'].configurations).toEqual({ dev: { valuesFiles: ['values-dev.yaml'] } });
+    },
+    5 * 60_000,
+  );
 
   let first: NxRun;
-  it('fresh deploy builds both images, loads them and installs the release', async () => {
-    first = await nx(['run-many', '-t', 'deploy']);
-    expect(executed(first)).toEqual(expect.arrayContaining(['api:docker-build', 'api:minikube-load', 'web:docker-build', 'web:minikube-load', `${chart}:validate`, `${chart}:helm-install`]));
-    expect(first.output).toMatch(new RegExp(`installed: release ${chart} revision 1`));
-    expect(await cluster.release(chart)).toEqual({ revision: 1, status: 'deployed' });
-    const ids = builtIds();
-    await waitFor('both pods running the built images', async () => {
-      const running = await podImages();
-      return running.api?.endsWith(ids.api) && running.web?.endsWith(ids.web) ? running : undefined;
-    });
-  }, 15 * 60_000);
+  it(
+    'fresh deploy builds both images, loads them and installs the release',
+    async () => {
+      first = await nx(['run-many', '-t', 'deploy']);
+      expect(executed(first)).toEqual(
+        expect.arrayContaining([
+          'api:docker-build',
+          'api:minikube-load',
+          'web:docker-build',
+          'web:minikube-load',
+          `${chart}:validate`,
+          `${chart}:helm-install`,
+        ]),
+      );
+      expect(first.output).toMatch(new RegExp(`installed: release ${chart} revision 1`));
+      expect(await cluster.release(chart)).toEqual({ revision: 1, status: 'deployed' });
+      const ids = builtIds();
+      await waitFor('both pods running the built images', async () => {
+        const running = await podImages();
+        return running.api?.endsWith(ids.api) && running.web?.endsWith(ids.web) ? running : undefined;
+      });
+    },
+    15 * 60_000,
+  );
 
-  it('a second run is all cache hits and leaves the release alone', async () => {
-    const run = await nx(['run-many', '-t', 'deploy']);
-    expect(executed(run)).toEqual([]);
-    expect([...run.tasks.values()].every((s) => s.includes('cache'))).toBe(true);
-    expect(await cluster.release(chart)).toEqual({ revision: 1, status: 'deployed' });
-  }, 10 * 60_000);
+  it(
+    'a second run is all cache hits and leaves the release alone',
+    async () => {
+      const run = await nx(['run-many', '-t', 'deploy']);
+      expect(executed(run)).toEqual([]);
+      expect([...run.tasks.values()].every((s) => s.includes('cache'))).toBe(true);
+      expect(await cluster.release(chart)).toEqual({ revision: 1, status: 'deployed' });
+    },
+    10 * 60_000,
+  );
 
-  it("one app's change runs only that app's tasks and one upgrade", async () => {
-    const before = builtIds();
-    ws.write('apps/api/server.js', server('api', 'api v2'));
-    ws.commit('api v2');
-    const run = await nx(['run-many', '-t', 'deploy']);
-    const ran = executed(run);
-    expect(ran.filter((t) => t.startsWith('web:'))).toEqual([]);
-    expect(ran).toEqual(expect.arrayContaining(['api:docker-build', 'api:minikube-load', `${chart}:helm-install`]));
-    expect(await cluster.release(chart)).toEqual({ revision: 2, status: 'deployed' });
-    const after = builtIds();
-    expect(after.web).toBe(before.web);
-    expect(after.api).not.toBe(before.api);
-  }, 15 * 60_000);
+  it(
+    "one app's change runs only that app's tasks and one upgrade",
+    async () => {
+      const before = builtIds();
+      ws.write('apps/api/server.js', server('api', 'api v2'));
+      ws.commit('api v2');
+      const run = await nx(['run-many', '-t', 'deploy']);
+      const ran = executed(run);
+      expect(ran.filter((t) => t.startsWith('web:'))).toEqual([]);
+      expect(ran).toEqual(expect.arrayContaining(['api:docker-build', 'api:minikube-load', `${chart}:helm-install`]));
+      expect(await cluster.release(chart)).toEqual({ revision: 2, status: 'deployed' });
+      const after = builtIds();
+      expect(after.web).toBe(before.web);
+      expect(after.api).not.toBe(before.api);
+    },
+    15 * 60_000,
+  );
 
-  it('port-forward, inferred from the release, answers on localhost', async () => {
-    const run = ws.start(['run', `${chart}:port-forward`]);
-    try {
-      await ws.until(run, 'the open line', /open: (.+)/, 5 * 60_000);
-      const open = /open: (.+)/.exec(run.output)![1];
-      const urls = Object.fromEntries([...open.matchAll(/(http:\/\/127\.0\.0\.1:\d+) \(([\w-]+)\)/g)].map((m) => [m[2], m[1]]));
-      expect(Object.keys(urls).sort()).toEqual([`${chart}-api`, `${chart}-web`]);
-      expect(await (await fetch(urls[`${chart}-api`])).text()).toBe('api v2');
-      expect(await (await fetch(urls[`${chart}-web`])).text()).toBe('web v1');
-    } finally {
-      process.kill(-run.child.pid!, 'SIGINT');
-      await ws.finish(run);
-    }
-  }, 10 * 60_000);
+  it(
+    'port-forward, inferred from the release, answers on localhost',
+    async () => {
+      const run = ws.start(['run', `${chart}:port-forward`]);
+      try {
+        await ws.until(run, 'the open line', /open: (.+)/, 5 * 60_000);
+        const open = /open: (.+)/.exec(run.output)![1];
+        const urls = Object.fromEntries([...open.matchAll(/(http:\/\/127\.0\.0\.1:\d+) \(([\w-]+)\)/g)].map((m) => [m[2], m[1]]));
+        expect(Object.keys(urls).sort()).toEqual([`${chart}-api`, `${chart}-web`]);
+        expect(await (await fetch(urls[`${chart}-api`])).text()).toBe('api v2');
+        expect(await (await fetch(urls[`${chart}-web`])).text()).toBe('web v1');
+      } finally {
+        process.kill(-run.child.pid!, 'SIGINT');
+        await ws.finish(run);
+      }
+    },
+    10 * 60_000,
+  );
 });
 
 // Nothing of this repository leaks into what a user installs.

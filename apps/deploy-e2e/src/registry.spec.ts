@@ -33,14 +33,30 @@ beforeAll(async () => {
   host = `127.0.0.1:${await freePort()}`;
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
   registry = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
-  await waitFor('the registry to answer', async () => ((await fetch(`http://${host}/v2/`).then((r) => r.ok).catch(() => false)) ? true : undefined), 30_000);
+  await waitFor(
+    'the registry to answer',
+    async () =>
+      (await fetch(`http://${host}/v2/`)
+        .then((r) => r.ok)
+        .catch(() => false))
+        ? true
+        : undefined,
+    30_000,
+  );
   // The same cluster under another context name and without the nx-k8s.io/containerd extension:
   // nothing local about it, so only the cluster itself can say where images go.
   remoteKubeconfig = join(dir, 'kubeconfig');
   const remote = parse(readFileSync(c.kubeconfig, 'utf8').split('nx-k8s-local').join('e2e-remote'));
   for (const entry of remote.clusters) delete entry.cluster.extensions;
   writeFileSync(remoteKubeconfig, stringify(remote));
-  await cluster.kubectl(['create', 'configmap', 'local-registry-hosting', '-n', 'kube-public', `--from-literal=localRegistryHosting.v1=host: "${host}"\nhelp: "nx-k8s e2e"\n`]);
+  await cluster.kubectl([
+    'create',
+    'configmap',
+    'local-registry-hosting',
+    '-n',
+    'kube-public',
+    `--from-literal=localRegistryHosting.v1=host: "${host}"\nhelp: "nx-k8s e2e"\n`,
+  ]);
   ws = new Workspace(remoteKubeconfig);
 });
 
@@ -59,7 +75,11 @@ test('discovers the registry from local-registry-hosting and pushes the image th
   expect(run.output).toContain(`pushed: ${record.repository}:${record.tag} in registry ${host}`);
   const tags = (await (await fetch(`http://${host}/v2/${record.repository}/tags/list`)).json()) as { tags: string[] };
   expect(tags.tags).toContain(record.tag);
-  expect(JSON.parse(ws.read('dist/nx-k8s/backend/cluster-image.json'))).toEqual({ repository: `${host}/${record.repository}`, tag: record.tag, ref: `${host}/${record.repository}:${record.tag}` });
+  expect(JSON.parse(ws.read('dist/nx-k8s/backend/cluster-image.json'))).toEqual({
+    repository: `${host}/${record.repository}`,
+    tag: record.tag,
+    ref: `${host}/${record.repository}:${record.tag}`,
+  });
 
   const again = await ws.nx(['run', 'backend:minikube-load', '--skip-nx-cache']);
   expect(again.exitCode).toBe(0);

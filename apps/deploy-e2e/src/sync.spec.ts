@@ -31,7 +31,12 @@ const everySecret = new Set<string>();
 function writeSecrets(ws: Workspace, values: Record<string, string>) {
   Object.values(values).forEach((v) => everySecret.add(v));
   // Double quotes around each value: nx-k8s removes them and takes the rest literally.
-  ws.write('.env', Object.entries(values).map(([k, v]) => `${k}="${v}"`).join('\n') + '\n');
+  ws.write(
+    '.env',
+    Object.entries(values)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n') + '\n',
+  );
 }
 
 function setLogLevel(ws: Workspace, level: string) {
@@ -64,16 +69,20 @@ async function expectLive(step: string, want: Want) {
       (running[p.metadata.labels['app.kubernetes.io/name']] ??= []).push(`${c.image}@${id}`);
     }
   }
-  const images = Object.fromEntries(APPS.map((app) => {
-    const r = JSON.parse(want.ws.read(`dist/nx-k8s/${app}/image.json`)) as { ref: string; id: string };
-    return [app, [`${r.ref}@${r.id}`]];
-  }));
+  const images = Object.fromEntries(
+    APPS.map((app) => {
+      const r = JSON.parse(want.ws.read(`dist/nx-k8s/${app}/image.json`)) as { ref: string; id: string };
+      return [app, [`${r.ref}@${r.id}`]];
+    }),
+  );
   const live = { logLevel: cm.data.LOG_LEVEL, secrets: sorted(decoded), images: sorted(running), release };
   const expected = { logLevel: want.logLevel, secrets: sorted(want.secrets), images: sorted(images), release: { revision: want.revision, status: 'deployed' } };
   if (JSON.stringify(live) !== JSON.stringify(expected)) {
     const secretsDiffer = JSON.stringify(live.secrets) !== JSON.stringify(expected.secrets);
     const shown = (v: typeof live) => JSON.stringify({ ...v, secrets: Object.keys(v.secrets) });
-    throw new Error(`${step}: the cluster is stale\n  live:     ${shown(live)}\n  expected: ${shown(expected)}${secretsDiffer ? "\n  and the Secret does not hold the workspace's values byte for byte" : ''}`);
+    throw new Error(
+      `${step}: the cluster is stale\n  live:     ${shown(live)}\n  expected: ${shown(expected)}${secretsDiffer ? "\n  and the Secret does not hold the workspace's values byte for byte" : ''}`,
+    );
   }
 }
 
@@ -231,8 +240,18 @@ async function expectNoSecretAnywhere(step: string, marker: string, output: stri
   // Nx's caches, the records, nx-k8s's state, every file created in the temp directory since the
   // test began (but the clones' own .env), and what helm stored of the release.
   const clones = [a.dir, b.dir].map((d) => dirname(d));
-  const fresh = (await execa('find', [tmpdir(), '-xdev', '-type', 'f', '-newer', marker], { reject: false })).stdout.split('\n').filter((f) => f && !clones.some((c) => f.startsWith(c)) && !f.includes('nx-k8s-e2e-patterns-'));
-  const places = [join(homedir(), '.nx'), join(a.dir, '.nx'), join(b.dir, '.nx'), join(a.dir, 'dist'), join(b.dir, 'dist'), join(homedir(), '.local/state/nx-k8s'), ...fresh];
+  const fresh = (await execa('find', [tmpdir(), '-xdev', '-type', 'f', '-newer', marker], { reject: false })).stdout
+    .split('\n')
+    .filter((f) => f && !clones.some((c) => f.startsWith(c)) && !f.includes('nx-k8s-e2e-patterns-'));
+  const places = [
+    join(homedir(), '.nx'),
+    join(a.dir, '.nx'),
+    join(b.dir, '.nx'),
+    join(a.dir, 'dist'),
+    join(b.dir, 'dist'),
+    join(homedir(), '.local/state/nx-k8s'),
+    ...fresh,
+  ];
   const patterns = join(mkdtempSync(join(tmpdir(), 'nx-k8s-e2e-patterns-')), 'p');
   // Distinctive prefixes of each value (the shared filler alone is not a secret).
   writeFileSync(patterns, values.map((v) => v.slice(0, 24)).join('\n') + '\n');

@@ -58,11 +58,7 @@ describe.each(['dev', 'prod'] as const)('helm template with values-%s.yaml', (en
   it.each(apps)('Deployment $name selects its pods by name, instance and component', (app) => {
     const deployment = find(manifests, 'Deployment', app.name);
     const selector = deployment.spec.selector.matchLabels;
-    expect(Object.keys(selector).sort()).toEqual([
-      'app.kubernetes.io/component',
-      'app.kubernetes.io/instance',
-      'app.kubernetes.io/name',
-    ]);
+    expect(Object.keys(selector).sort()).toEqual(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name']);
     expect(selector['app.kubernetes.io/name']).toBe(app.chart);
     expect(selector['app.kubernetes.io/instance']).toBe('todo-app');
     expect(deployment.spec.template.metadata.labels).toEqual(expect.objectContaining(selector));
@@ -135,11 +131,7 @@ describe('configuration hierarchy: values.yaml < values-<env>.yaml < --set', () 
   });
 
   it('lets --set override the environment file', async () => {
-    const { manifests } = await ws.template([
-      '-f', ws.values('dev'),
-      '--set', 'frontend.replicaCount=3',
-      '--set', 'global.config.LOG_LEVEL=warning',
-    ]);
+    const { manifests } = await ws.template(['-f', ws.values('dev'), '--set', 'frontend.replicaCount=3', '--set', 'global.config.LOG_LEVEL=warning']);
     expect(find(manifests, 'Deployment', 'todo-frontend').spec.replicas).toBe(3);
     expect(find(manifests, 'Deployment', 'todo-backend').spec.replicas).toBe(1);
     expect(find(manifests, 'ConfigMap', 'todo-config').data.LOG_LEVEL).toBe('warning');

@@ -28,8 +28,13 @@ describe('values.schema.json refuses', () => {
 
   it('accepts a registry host with a port in the repository', async () => {
     const { exitCode, stderr } = await ws.helm([
-      'template', 'todo-app', ws.umbrella, '-f', ws.values('dev'),
-      '--set', 'backend.image.repository=localhost:5000/todo/backend',
+      'template',
+      'todo-app',
+      ws.umbrella,
+      '-f',
+      ws.values('dev'),
+      '--set',
+      'backend.image.repository=localhost:5000/todo/backend',
     ]);
     expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
   });

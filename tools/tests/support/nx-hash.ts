@@ -32,7 +32,13 @@ const nx = (m) => require(require.resolve(m, { paths: [root] }));
 `;
 
 export async function taskHashes(root: string, tasks: string[]): Promise<Record<string, TaskHash>> {
-  const r = await execa(process.execPath, ['-e', SCRIPT, ...tasks], { cwd: root, env: nxEnv({ NX_CACHE_PROJECT_GRAPH: 'false' }), extendEnv: false, reject: false, timeout: 120_000 });
+  const r = await execa(process.execPath, ['-e', SCRIPT, ...tasks], {
+    cwd: root,
+    env: nxEnv({ NX_CACHE_PROJECT_GRAPH: 'false' }),
+    extendEnv: false,
+    reject: false,
+    timeout: 120_000,
+  });
   if (r.exitCode !== 0) throw new Error(`hashing ${tasks.join(', ')} in ${root} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(r.stdout) as Record<string, TaskHash>;
 }

@@ -55,16 +55,27 @@ const SECRET_NAME = /(pass(word|wd)?|secret|token|api_?key|groq_?key|credential)
 const GROQ_KEY = /\bgsk_[A-Za-z0-9]{20,}/;
 // user:password@ in a PostgreSQL URL, as SQLAlchemy and libpq accept it.
 const POSTGRES_URL = /postgres(?:ql)?(?:\+\w+)?:\/\/([^\s:/@'"`]+):([^\s@'"`]+)@/g;
-const PLACEHOLDER_WORDS = new Set(['pass', 'password', 'passwd', 'pw', 'pwd', 'secret', 'changeme', 'change-me', 'example', 'your-password', 'yourpassword', 'mypassword', 'placeholder', 'redacted', '...']);
+const PLACEHOLDER_WORDS = new Set([
+  'pass',
+  'password',
+  'passwd',
+  'pw',
+  'pwd',
+  'secret',
+  'changeme',
+  'change-me',
+  'example',
+  'your-password',
+  'yourpassword',
+  'mypassword',
+  'placeholder',
+  'redacted',
+  '...',
+]);
 
 /** A password that stands for one: `{PASSWORD}`, `${PW}`, `<password>`, `PASSWORD`, `****`, `pass`. */
 export function isPlaceholderPassword(password: string): boolean {
-  return (
-    /[{}$<>%]/.test(password) ||
-    /^(x+|\*+|\.+)$/i.test(password) ||
-    /^[A-Z][A-Z0-9_]*$/.test(password) ||
-    PLACEHOLDER_WORDS.has(password.toLowerCase())
-  );
+  return /[{}$<>%]/.test(password) || /^(x+|\*+|\.+)$/i.test(password) || /^[A-Z][A-Z0-9_]*$/.test(password) || PLACEHOLDER_WORDS.has(password.toLowerCase());
 }
 
 /**

@@ -29,7 +29,8 @@ export class ClusterView {
 
   /** app name -> sorted UIDs of its running pods. */
   async podUids(): Promise<Record<string, string[]>> {
-    const pods = JSON.parse(await this.kubectl(['get', 'pods', '-n', this.namespace, '-l', 'app.kubernetes.io/instance=todo-app', '-o', 'json'])).items as any[];
+    const pods = JSON.parse(await this.kubectl(['get', 'pods', '-n', this.namespace, '-l', 'app.kubernetes.io/instance=todo-app', '-o', 'json']))
+      .items as any[];
     const out: Record<string, string[]> = {};
     for (const p of pods.filter((p) => !p.metadata.deletionTimestamp)) (out[p.metadata.labels['app.kubernetes.io/name']] ??= []).push(p.metadata.uid);
     for (const k of Object.keys(out)) out[k].sort();

@@ -37,7 +37,10 @@ function linkNodeModules(clone: string) {
   };
   mkdirSync(to);
   for (const name of readdirSync(from)) {
-    if (!name.startsWith('@')) { link(name); continue; }
+    if (!name.startsWith('@')) {
+      link(name);
+      continue;
+    }
     mkdirSync(join(to, name));
     for (const scoped of readdirSync(join(from, name))) link(join(name, scoped));
   }
@@ -75,7 +78,9 @@ export class Workspace {
     // Not the variables of the nx that runs this suite: NX_INVOCATION_ROOT_PID would make every
     // nx started here one "chain" with it, and a killed run's leftover registration then reads
     // as a recursive task invocation.
-    const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^NX_(INVOCATION_ROOT_PID|TASK_|TERMINAL_|STREAM_OUTPUT|PREFIX_OUTPUT|WORKSPACE_ROOT)/.test(k)));
+    const outer = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^NX_(INVOCATION_ROOT_PID|TASK_|TERMINAL_|STREAM_OUTPUT|PREFIX_OUTPUT|WORKSPACE_ROOT)/.test(k)),
+    );
     this.env = {
       ...outer,
       KUBECONFIG: kubeconfig,
@@ -113,7 +118,13 @@ export class Workspace {
   /** Starts nx in its own process group (so a test can signal it as a terminal would) with its output collected. */
   start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const started = Date.now();
-    const child = execa(this.nxBin, [...args, '--outputStyle=stream'], { cwd: this.dir, env: { ...this.env, ...env }, reject: false, all: true, detached: true });
+    const child = execa(this.nxBin, [...args, '--outputStyle=stream'], {
+      cwd: this.dir,
+      env: { ...this.env, ...env },
+      reject: false,
+      all: true,
+      detached: true,
+    });
     const run = { child, started, output: '' };
     child.all!.on('data', (b: Buffer) => (run.output += b.toString()));
     return run;
@@ -127,7 +138,9 @@ export class Workspace {
       await Promise.race([
         new Promise<void>((resolve) => (poll = setInterval(() => pattern.test(run.output) && resolve(), 50))),
         run.child.then(() => Promise.reject(new Error(`nx ended before ${what}:\n${run.output.slice(-3000)}`))),
-        new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s:\n${run.output.slice(-3000)}`)), timeoutMs))),
+        new Promise<void>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s:\n${run.output.slice(-3000)}`)), timeoutMs)),
+        ),
       ]);
     } finally {
       clearInterval(poll);
@@ -141,7 +154,9 @@ export class Workspace {
    * longer than a few seconds.
    */
   async finish(run: ReturnType<Workspace['start']>): Promise<NxRun> {
-    const exited = new Promise<void>((resolve) => (run.child.exitCode !== null || run.child.signalCode !== null ? resolve() : run.child.once('exit', () => resolve())));
+    const exited = new Promise<void>((resolve) =>
+      run.child.exitCode !== null || run.child.signalCode !== null ? resolve() : run.child.once('exit', () => resolve()),
+    );
     await exited;
     const grace = setTimeout(() => [run.child.stdout, run.child.stderr, run.child.all].forEach((s) => s?.destroy()), 5000);
     const r = await run.child;
@@ -154,7 +169,12 @@ export class Workspace {
     const dbs = this.shared ? `${homedir()}/.nx/*/databases/*.db` : `${join(this.dir, '.nx/workspace-data')}/*.db`;
     const db = execa.sync('bash', ['-c', `ls -t ${dbs} | head -1`]).stdout.trim();
     const sql = `select d.project || ':' || d.target, h.status from task_history h join task_details d on d.hash = h.hash where h.start >= ${since - 1000} order by h.id`;
-    const out = execa.sync('python3', ['-c', 'import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0] + "\\t" + r[1])', db, sql]).stdout;
+    const out = execa.sync('python3', [
+      '-c',
+      'import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0] + "\\t" + r[1])',
+      db,
+      sql,
+    ]).stdout;
     const m = new Map<string, TaskStatus>();
     for (const line of out.split('\n').filter(Boolean)) {
       const [id, status] = line.split('\t');
@@ -170,9 +190,15 @@ export class Workspace {
 
 /** Tasks that did work (not served from the cache). */
 export function executed(run: NxRun): string[] {
-  return [...run.tasks].filter(([, s]) => s === 'success' || s === 'failure').map(([id]) => id).sort();
+  return [...run.tasks]
+    .filter(([, s]) => s === 'success' || s === 'failure')
+    .map(([id]) => id)
+    .sort();
 }
 
 export function cached(run: NxRun): string[] {
-  return [...run.tasks].filter(([, s]) => s.includes('cache')).map(([id]) => id).sort();
+  return [...run.tasks]
+    .filter(([, s]) => s.includes('cache'))
+    .map(([id]) => id)
+    .sort();
 }

@@ -14,11 +14,21 @@ const fixture = (f: string) => readFileSync(join(__dirname, '__fixtures__', f), 
 
 describe('docker', () => {
   it('builds build argv: sorted build args, iidfile, context last', () => {
-    expect(buildArgs({ dockerfile: 'docker/a.Dockerfile', context: '.', ref: 'a:nx-1', iidFile: '/t/iid', buildArgs: { Z: '1', A: 'b c' }, builder: 'legacy' })).toEqual([
-      'build', '-f', 'docker/a.Dockerfile', '-t', 'a:nx-1', '--iidfile', '/t/iid', '--build-arg', 'A=b c', '--build-arg', 'Z=1', '.',
-    ]);
+    expect(
+      buildArgs({ dockerfile: 'docker/a.Dockerfile', context: '.', ref: 'a:nx-1', iidFile: '/t/iid', buildArgs: { Z: '1', A: 'b c' }, builder: 'legacy' }),
+    ).toEqual(['build', '-f', 'docker/a.Dockerfile', '-t', 'a:nx-1', '--iidfile', '/t/iid', '--build-arg', 'A=b c', '--build-arg', 'Z=1', '.']);
     expect(buildArgs({ dockerfile: 'D', context: 'ctx', ref: 'a:1', iidFile: 'f', buildArgs: {}, target: 'runtime', builder: 'buildkit' })).toEqual([
-      'build', '-f', 'D', '-t', 'a:1', '--iidfile', 'f', '--progress=plain', '--target', 'runtime', 'ctx',
+      'build',
+      '-f',
+      'D',
+      '-t',
+      'a:1',
+      '--iidfile',
+      'f',
+      '--progress=plain',
+      '--target',
+      'runtime',
+      'ctx',
     ]);
   });
   it('selects the builder through DOCKER_BUILDKIT', () => {
@@ -52,11 +62,38 @@ describe('docker', () => {
 
 describe('helm', () => {
   it('always passes the full set of values, the non-file ones on standard input, and no --wait (own rollout check)', () => {
-    const args = { release: 'todo-app', chart: 'charts/todo-app', namespace: 'default', valuesFiles: ['a.yaml', 'b.yaml'], stdinValues: '{"x":{"y":"1,2"}}', description: 'nx-k8s desired=abc', createNamespace: true, timeoutSeconds: 300 };
+    const args = {
+      release: 'todo-app',
+      chart: 'charts/todo-app',
+      namespace: 'default',
+      valuesFiles: ['a.yaml', 'b.yaml'],
+      stdinValues: '{"x":{"y":"1,2"}}',
+      description: 'nx-k8s desired=abc',
+      createNamespace: true,
+      timeoutSeconds: 300,
+    };
     const argv = upgradeArgv(args, 'nx-k8s-local');
     expect(argv).toEqual([
-      'upgrade', '--install', 'todo-app', 'charts/todo-app', '--namespace', 'default', '--kube-context', 'nx-k8s-local', '--create-namespace', '--reset-values',
-      '--values', 'a.yaml', '--values', 'b.yaml', '--values', '-', '--description', 'nx-k8s desired=abc', '--timeout', '300s',
+      'upgrade',
+      '--install',
+      'todo-app',
+      'charts/todo-app',
+      '--namespace',
+      'default',
+      '--kube-context',
+      'nx-k8s-local',
+      '--create-namespace',
+      '--reset-values',
+      '--values',
+      'a.yaml',
+      '--values',
+      'b.yaml',
+      '--values',
+      '-',
+      '--description',
+      'nx-k8s desired=abc',
+      '--timeout',
+      '300s',
     ]);
     expect(argv.join(' ')).not.toContain('1,2');
     expect(argv).not.toContain('--wait');
@@ -65,7 +102,16 @@ describe('helm', () => {
   it('sends the stdin values to helm, never in argv', async () => {
     const calls: Array<{ args: readonly string[]; input?: unknown }> = [];
     const helm = new Helm(async (_p, args, o) => (calls.push({ args, input: o?.input }), { exitCode: 0, stdout: '', stderr: '' }), 'ctx');
-    await helm.upgrade({ release: 'r', chart: 'c', namespace: 'n', valuesFiles: [], stdinValues: '{"s":"p$w,d"}', description: 'd', createNamespace: false, timeoutSeconds: 1 });
+    await helm.upgrade({
+      release: 'r',
+      chart: 'c',
+      namespace: 'n',
+      valuesFiles: [],
+      stdinValues: '{"s":"p$w,d"}',
+      description: 'd',
+      createNamespace: false,
+      timeoutSeconds: 1,
+    });
     expect(calls[0].input).toBe('{"s":"p$w,d"}');
     expect(calls[0].args.join(' ')).not.toContain('p$w');
   });
@@ -74,9 +120,18 @@ describe('helm', () => {
     await expect(helm.history('r', 'n')).rejects.toThrow(/helm history r .*exited with 1: Error: Kubernetes cluster unreachable/);
   });
   it('reads a release manifest with helm get manifest in the release namespace and kube context', async () => {
-    expect(getManifestArgv('todo-app', 'default', 'nx-k8s-local')).toEqual(['get', 'manifest', 'todo-app', '--namespace', 'default', '--kube-context', 'nx-k8s-local']);
+    expect(getManifestArgv('todo-app', 'default', 'nx-k8s-local')).toEqual([
+      'get',
+      'manifest',
+      'todo-app',
+      '--namespace',
+      'default',
+      '--kube-context',
+      'nx-k8s-local',
+    ]);
     const calls: Array<{ program: string; args: readonly string[] }> = [];
-    const stdout = '---\n# Source: a/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\n# Source: a/templates/empty.yaml\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n';
+    const stdout =
+      '---\n# Source: a/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\n# Source: a/templates/empty.yaml\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: b }\n';
     const helm = new Helm(async (program, args) => (calls.push({ program, args }), { exitCode: 0, stdout, stderr: '' }), 'ctx');
     expect(await helm.manifest('r', 'n')).toEqual([
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' } },
@@ -87,15 +142,28 @@ describe('helm', () => {
   it('reads a missing release as null, and any other helm get manifest failure as one line', async () => {
     const failing = (stderr: string) => new Helm(async () => ({ exitCode: 1, stdout: '', stderr }), 'ctx');
     expect(await failing('Error: release: not found\n').manifest('r', 'n')).toBeNull();
-    await expect(failing('Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets"\n').manifest('r', 'n')).rejects.toThrow(
-      new Error('helm get manifest r --namespace n: Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets". Fix: check that kube context ctx may read the release (helm list -n n), or give option forwards'),
+    await expect(
+      failing('Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets"\n').manifest('r', 'n'),
+    ).rejects.toThrow(
+      new Error(
+        'helm get manifest r --namespace n: Error: query: failed to query with labels: secrets is forbidden: User "dev" cannot list resource "secrets". Fix: check that kube context ctx may read the release (helm list -n n), or give option forwards',
+      ),
     );
     expect(() => parseManifest('kind: Service\nmetadata: [\n')).toThrow(/^helm get manifest printed a document that is not YAML \(.+\)\. Fix: /);
   });
   it('parses status and history', () => {
-    const s = parseStatus(JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }));
+    const s = parseStatus(
+      JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }),
+    );
     expect(s).toEqual({ name: 'todo-app', namespace: 'default', revision: 3, status: 'pending-upgrade', description: 'Preparing upgrade' });
-    expect(parseHistory(JSON.stringify([{ revision: 1, status: 'superseded' }, { revision: 2, status: 'failed' }]))).toEqual([
+    expect(
+      parseHistory(
+        JSON.stringify([
+          { revision: 1, status: 'superseded' },
+          { revision: 2, status: 'failed' },
+        ]),
+      ),
+    ).toEqual([
       { revision: 1, status: 'superseded' },
       { revision: 2, status: 'failed' },
     ]);
@@ -110,7 +178,16 @@ describe('containerd', () => {
     expect(normalizeRef('registry.example.com/app:1')).toBe('registry.example.com/app:1');
   });
   it('always targets the k8s.io namespace of the given socket', () => {
-    expect(ctrArgv('/run/c.sock', ['images', 'list', '--quiet'])).toEqual(['ctr', '--address', '/run/c.sock', '--namespace', 'k8s.io', 'images', 'list', '--quiet']);
+    expect(ctrArgv('/run/c.sock', ['images', 'list', '--quiet'])).toEqual([
+      'ctr',
+      '--address',
+      '/run/c.sock',
+      '--namespace',
+      'k8s.io',
+      'images',
+      'list',
+      '--quiet',
+    ]);
   });
 });
 

@@ -15,7 +15,10 @@ describe('ctr images list', () => {
   it('reads ref and manifest digest of every line (SIZE holds a space)', () => {
     const refs = parseImageList(listing);
     expect(refs).toHaveLength(8);
-    expect(refs[0]).toEqual({ ref: 'docker.io/library/todo-backend:nx-7aad7df12ab81feb', digest: 'sha256:6c1ecbdd0c4a91231e6227367e75fac56875d7ec474cba581cc4a536ff99281b' });
+    expect(refs[0]).toEqual({
+      ref: 'docker.io/library/todo-backend:nx-7aad7df12ab81feb',
+      digest: 'sha256:6c1ecbdd0c4a91231e6227367e75fac56875d7ec474cba581cc4a536ff99281b',
+    });
     expect(parseImageList('REF TYPE DIGEST SIZE PLATFORMS LABELS\n')).toEqual([]);
   });
   it('groups names by manifest, with the CRI sha256:<id> ref as the image ID', () => {
@@ -71,7 +74,9 @@ describe('shared listing', () => {
     await node.tag(FRONTEND_ID, 'docker.io/library/todo-frontend:nx-2');
     await node.images();
     expect(lists(ctr.calls())).toBe(2);
-    expect(ctr.calls()).toContain('--address /run/a.sock --namespace k8s.io images tag --force sha256:1af32e273b2bb4fe0c3b33b8ad925c937499d62eb2df4d19260cae124cebabc4 docker.io/library/todo-frontend:nx-2');
+    expect(ctr.calls()).toContain(
+      '--address /run/a.sock --namespace k8s.io images tag --force sha256:1af32e273b2bb4fe0c3b33b8ad925c937499d62eb2df4d19260cae124cebabc4 docker.io/library/todo-frontend:nx-2',
+    );
   });
 
   it('does not keep a failed listing', async () => {

@@ -31,7 +31,8 @@ export interface ContainerdImage {
 /** `ctr images list`: REF TYPE DIGEST SIZE PLATFORMS LABELS; the first three never hold spaces (SIZE does). */
 export function parseImageList(stdout: string): ContainerdRef[] {
   const [header, ...lines] = stdout.split('\n');
-  if (!/^REF\s+TYPE\s+DIGEST\b/.test(header ?? '')) throw new Error(`ctr images list printed no REF TYPE DIGEST header (got '${(header ?? '').slice(0, 60)}'). Fix: use containerd 1.5 or newer`);
+  if (!/^REF\s+TYPE\s+DIGEST\b/.test(header ?? ''))
+    throw new Error(`ctr images list printed no REF TYPE DIGEST header (got '${(header ?? '').slice(0, 60)}'). Fix: use containerd 1.5 or newer`);
   return lines
     .map((l) => l.trim().split(/\s+/))
     .filter(([ref, , digest]) => ref && digest?.startsWith('sha256:'))
@@ -74,7 +75,10 @@ export class Containerd {
     const cached = byAddress.get(this.address);
     if (cached && (cached.doneAt === null || Date.now() - cached.doneAt < LISTING_REUSE_MS)) return cached.images;
     const [cmd, ...args] = ctrArgv(this.address, ['images', 'list']);
-    const entry = { images: runOk(this.run, cmd, args, { timeout: 30_000, stalled: stalled(this.address) }).then((r) => imagesByManifest(parseImageList(r.stdout))), doneAt: null as number | null };
+    const entry = {
+      images: runOk(this.run, cmd, args, { timeout: 30_000, stalled: stalled(this.address) }).then((r) => imagesByManifest(parseImageList(r.stdout))),
+      doneAt: null as number | null,
+    };
     const table = byAddress;
     entry.images.then(
       () => (entry.doneAt = Date.now()),
@@ -102,12 +106,12 @@ export class Containerd {
   async importFromDocker(saveArgv: string[]): Promise<void> {
     try {
       await this.transfer(saveArgv, ctrArgv(this.address, ['images', 'import', '-']), {
-      // A large image over a slow disk takes minutes; a wedged daemon never finishes.
-      timeout: 15 * 60_000,
-      fix: {
-        from: `check that Docker holds the image (docker image inspect ${saveArgv[saveArgv.length - 1]})`,
-        to: `check the node's free disk space and that containerd answers (ctr --address ${this.address} version)`,
-        timeout: `check that the Docker daemon and containerd at ${this.address} answer (docker version; ctr --address ${this.address} version)`,
+        // A large image over a slow disk takes minutes; a wedged daemon never finishes.
+        timeout: 15 * 60_000,
+        fix: {
+          from: `check that Docker holds the image (docker image inspect ${saveArgv[saveArgv.length - 1]})`,
+          to: `check the node's free disk space and that containerd answers (ctr --address ${this.address} version)`,
+          timeout: `check that the Docker daemon and containerd at ${this.address} answer (docker version; ctr --address ${this.address} version)`,
         },
       });
     } finally {

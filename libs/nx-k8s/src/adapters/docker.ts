@@ -15,7 +15,9 @@ export interface ImageInspect {
 
 export class DockerDaemonDownError extends Error {
   constructor(detail: string) {
-    super(`no Docker daemon answers (${detail.trim().split('\n').pop()}). Fix: start it (systemctl start docker, or start Docker Desktop), or point DOCKER_HOST at a running one`);
+    super(
+      `no Docker daemon answers (${detail.trim().split('\n').pop()}). Fix: start it (systemctl start docker, or start Docker Desktop), or point DOCKER_HOST at a running one`,
+    );
   }
 }
 

@@ -4,15 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { Runner, runOk } from './run';
 
 export type ReleaseStatus =
-  | 'deployed'
-  | 'failed'
-  | 'pending-install'
-  | 'pending-upgrade'
-  | 'pending-rollback'
-  | 'superseded'
-  | 'uninstalling'
-  | 'uninstalled'
-  | 'unknown';
+  'deployed' | 'failed' | 'pending-install' | 'pending-upgrade' | 'pending-rollback' | 'superseded' | 'uninstalling' | 'uninstalled' | 'unknown';
 
 export interface ReleaseInfo {
   name: string;
@@ -68,7 +60,14 @@ export interface TemplateOptions {
 }
 
 /** `helm template` never contacts a cluster (no --validate, no lookup against a server). */
-export function templateArgv(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options: TemplateOptions = {}): string[] {
+export function templateArgv(
+  release: string,
+  chart: string,
+  namespace: string,
+  valuesFiles: string[],
+  setString: Record<string, string>,
+  options: TemplateOptions = {},
+): string[] {
   const args = ['template', release, chart, '--namespace', namespace];
   for (const f of valuesFiles) args.push('--values', f);
   for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
@@ -85,7 +84,10 @@ export function getManifestArgv(release: string, namespace: string, context: str
 export function parseManifest(stdout: string): unknown[] {
   const docs: unknown[] = [];
   for (const d of parseAllDocuments(stdout)) {
-    if (d.errors.length) throw new Error(`helm get manifest printed a document that is not YAML (${d.errors[0].message.split('\n')[0]}). Fix: run helm get manifest to see it, or give option forwards`);
+    if (d.errors.length)
+      throw new Error(
+        `helm get manifest printed a document that is not YAML (${d.errors[0].message.split('\n')[0]}). Fix: run helm get manifest to see it, or give option forwards`,
+      );
     const doc = d.toJS();
     if (doc !== null && doc !== undefined) docs.push(doc);
   }
@@ -121,14 +123,18 @@ export class Helm {
     const r = await this.run('helm', getManifestArgv(release, namespace, this.context), { timeout: 30_000 });
     if (r.exitCode !== 0) {
       if (/release: not found/i.test(r.stderr)) return null;
-      throw new Error(`helm get manifest ${release} --namespace ${namespace}: ${r.stderr.trim().split('\n').pop()}. Fix: check that kube context ${this.context} may read the release (helm list -n ${namespace}), or give option forwards`);
+      throw new Error(
+        `helm get manifest ${release} --namespace ${namespace}: ${r.stderr.trim().split('\n').pop()}. Fix: check that kube context ${this.context} may read the release (helm list -n ${namespace}), or give option forwards`,
+      );
     }
     return parseManifest(r.stdout);
   }
 
   /** Revisions, oldest first; a failure is an error, never an empty history (that would read as "no good revision"). */
   async history(release: string, namespace: string) {
-    const r = await runOk(this.run, 'helm', ['history', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json', '--max', '20'], { timeout: 30_000 });
+    const r = await runOk(this.run, 'helm', ['history', release, '--namespace', namespace, '--kube-context', this.context, '-o', 'json', '--max', '20'], {
+      timeout: 30_000,
+    });
     return parseHistory(r.stdout);
   }
 
@@ -142,7 +148,18 @@ export class Helm {
   }
 
   async rollback(release: string, namespace: string, revision: number, timeoutSeconds: number) {
-    return this.run('helm', ['rollback', release, String(revision), '--namespace', namespace, '--kube-context', this.context, '--wait', '--timeout', `${timeoutSeconds}s`]);
+    return this.run('helm', [
+      'rollback',
+      release,
+      String(revision),
+      '--namespace',
+      namespace,
+      '--kube-context',
+      this.context,
+      '--wait',
+      '--timeout',
+      `${timeoutSeconds}s`,
+    ]);
   }
 
   async uninstall(release: string, namespace: string) {

@@ -2,16 +2,28 @@
 import { ClusterCertificateError, ClusterUnreachableError, classifyFailure, Kubectl } from './kubectl';
 import { Runner } from './run';
 
-const failing = (stderr: string): Runner => async () => ({ exitCode: 1, stdout: '', stderr });
+const failing =
+  (stderr: string): Runner =>
+  async () => ({ exitCode: 1, stdout: '', stderr });
 
 describe('kubectl failures', () => {
-  const unknownAuthority = 'E1201 10:00:00.000000   123 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"https://127.0.0.1:6443/api?timeout=32s\\": tls: failed to verify certificate: x509: certificate signed by unknown authority"\nUnable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority\n';
-  const expired = 'Unable to connect to the server: x509: certificate has expired or is not yet valid: current time 2027-01-01T00:00:00Z is after 2026-12-01T00:00:00Z\n';
+  const unknownAuthority =
+    'E1201 10:00:00.000000   123 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"https://127.0.0.1:6443/api?timeout=32s\\": tls: failed to verify certificate: x509: certificate signed by unknown authority"\nUnable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority\n';
+  const expired =
+    'Unable to connect to the server: x509: certificate has expired or is not yet valid: current time 2027-01-01T00:00:00Z is after 2026-12-01T00:00:00Z\n';
 
   it('tells an untrusted certificate from a cluster that does not answer', () => {
-    expect(classifyFailure(unknownAuthority)).toEqual({ kind: 'certificate', reason: 'tls: failed to verify certificate: x509: certificate signed by unknown authority' });
-    expect(classifyFailure(expired)).toEqual({ kind: 'certificate', reason: 'x509: certificate has expired or is not yet valid: current time 2027-01-01T00:00:00Z is after 2026-12-01T00:00:00Z' });
-    expect(classifyFailure('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')).toEqual({ kind: 'unreachable' });
+    expect(classifyFailure(unknownAuthority)).toEqual({
+      kind: 'certificate',
+      reason: 'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+    });
+    expect(classifyFailure(expired)).toEqual({
+      kind: 'certificate',
+      reason: 'x509: certificate has expired or is not yet valid: current time 2027-01-01T00:00:00Z is after 2026-12-01T00:00:00Z',
+    });
+    expect(classifyFailure('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')).toEqual({
+      kind: 'unreachable',
+    });
     expect(classifyFailure('Error from server (NotFound): namespaces "kube-system" not found')).toEqual({ kind: 'other' });
   });
 

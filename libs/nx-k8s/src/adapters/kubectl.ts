@@ -5,7 +5,9 @@ import { Runner } from './run';
 export class ClusterUnreachableError extends Error {
   constructor(context: string, detail: string) {
     const reason = detail.trim().split('\n').filter(Boolean).pop() ?? 'no answer';
-    super(`the cluster of kube context '${context}' does not answer (${reason}). Fix: start your cluster (minikube start, kind create cluster, ...) or switch context with kubectl config use-context`);
+    super(
+      `the cluster of kube context '${context}' does not answer (${reason}). Fix: start your cluster (minikube start, kind create cluster, ...) or switch context with kubectl config use-context`,
+    );
   }
 }
 
@@ -23,7 +25,10 @@ export type KubectlFailure = { kind: 'certificate'; reason: string } | { kind: '
 /** What a failed kubectl's stderr says about the cluster. A TLS failure also reads "Unable to connect", so it is asked first. */
 export function classifyFailure(stderr: string): KubectlFailure {
   // The last line is kubectl's summary; the lines before it are client-go log lines.
-  const line = stderr.split('\n').reverse().find((l) => /tls: failed to verify|x509: /.test(l));
+  const line = stderr
+    .split('\n')
+    .reverse()
+    .find((l) => /tls: failed to verify|x509: /.test(l));
   if (line) return { kind: 'certificate', reason: /(?:tls: failed to verify|x509: ).*/.exec(line)![0].trim() };
   if (/refused|no such host|i\/o timeout|Unable to connect|dial tcp|ServiceUnavailable/i.test(stderr)) return { kind: 'unreachable' };
   return { kind: 'other' };
@@ -71,7 +76,11 @@ export class Kubectl {
 
   /** KEP-1755: a cluster that wants images pushed to a registry says so in this ConfigMap. */
   async localRegistryHosting(): Promise<string | null> {
-    const r = await this.run('kubectl', this.argv(['get', 'configmap', 'local-registry-hosting', '-n', 'kube-public', '-o', 'jsonpath={.data.localRegistryHosting\\.v1}']), this.quick);
+    const r = await this.run(
+      'kubectl',
+      this.argv(['get', 'configmap', 'local-registry-hosting', '-n', 'kube-public', '-o', 'jsonpath={.data.localRegistryHosting\\.v1}']),
+      this.quick,
+    );
     if (r.exitCode !== 0) {
       if (/NotFound|not found/i.test(r.stderr)) return null;
       throw clusterError(this.context, r.stderr) ?? new ClusterUnreachableError(this.context, r.stderr);

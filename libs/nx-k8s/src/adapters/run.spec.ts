@@ -34,7 +34,9 @@ describe('pipe', () => {
   it('fails at once, naming the consumer, when the consumer exits before the producer is done', async () => {
     const pid = join(tmp, 'early.pid');
     const started = Date.now();
-    await expect(pipe(producer(100, pid), ['head', '-c', '10'])).rejects.toThrow(/^head -c 10 exited with 0 before .* finished \(.* MB passed through\)\. Fix: /);
+    await expect(pipe(producer(100, pid), ['head', '-c', '10'])).rejects.toThrow(
+      /^head -c 10 exited with 0 before .* finished \(.* MB passed through\)\. Fix: /,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(gone(pid)).toBe(true);
   }, 15_000);
@@ -84,18 +86,33 @@ describe('pipe', () => {
 
 describe('pipeFailure', () => {
   const side = (argv: string[], o: Partial<PipeOutcome['from']> = {}) => ({ argv, exitCode: 0, signal: null, stderr: '', stopped: false, ...o });
-  const outcome = (o: Partial<PipeOutcome>): PipeOutcome => ({ from: side(['docker', 'save', 'a:1']), to: side(['ctr', 'images', 'import', '-']), bytes: 0, readerLeft: false, timedOutAfter: null, ...o });
+  const outcome = (o: Partial<PipeOutcome>): PipeOutcome => ({
+    from: side(['docker', 'save', 'a:1']),
+    to: side(['ctr', 'images', 'import', '-']),
+    bytes: 0,
+    readerLeft: false,
+    timedOutAfter: null,
+    ...o,
+  });
 
   it('is null when both sides succeeded', () => {
     expect(pipeFailure(outcome({ bytes: 10 }))).toBeNull();
   });
   it('blames the consumer when the producer only died of losing its reader', () => {
-    const o = outcome({ from: side(['docker', 'save', 'a:1'], { exitCode: null, signal: 'SIGPIPE' }), to: side(['ctr', 'images', 'import', '-'], { exitCode: 1, stderr: 'ctr: no space left on device\n' }), bytes: 3e6 });
-    expect(pipeFailure(o)).toBe('ctr images import - exited with 1 (ctr: no space left on device) before docker save a:1 finished (3 MB passed through). Fix: run docker save a:1 | ctr images import - by hand to see why it stops');
+    const o = outcome({
+      from: side(['docker', 'save', 'a:1'], { exitCode: null, signal: 'SIGPIPE' }),
+      to: side(['ctr', 'images', 'import', '-'], { exitCode: 1, stderr: 'ctr: no space left on device\n' }),
+      bytes: 3e6,
+    });
+    expect(pipeFailure(o)).toBe(
+      'ctr images import - exited with 1 (ctr: no space left on device) before docker save a:1 finished (3 MB passed through). Fix: run docker save a:1 | ctr images import - by hand to see why it stops',
+    );
   });
   it('blames a consumer that failed after reading everything', () => {
     const o = outcome({ to: side(['ctr', 'images', 'import', '-'], { exitCode: 1, stderr: 'ctr: unexpected media type\n' }), bytes: 2e6 });
-    expect(pipeFailure(o, { to: 'check containerd' })).toBe('ctr images import - exited with 1 (ctr: unexpected media type) after reading all 2 MB of docker save a:1. Fix: check containerd');
+    expect(pipeFailure(o, { to: 'check containerd' })).toBe(
+      'ctr images import - exited with 1 (ctr: unexpected media type) after reading all 2 MB of docker save a:1. Fix: check containerd',
+    );
   });
 });
 

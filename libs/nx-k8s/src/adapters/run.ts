@@ -49,7 +49,9 @@ export class NoAnswerError extends Error {
     stalled?: string,
   ) {
     const label = commandLabel(argv);
-    super(mask(`${label} did not answer within ${seconds(timeoutMs)} s: ${stalled ?? `is ${argv[0]} stuck? Fix: run ${label} by hand to see what it waits for`}`));
+    super(
+      mask(`${label} did not answer within ${seconds(timeoutMs)} s: ${stalled ?? `is ${argv[0]} stuck? Fix: run ${label} by hand to see what it waits for`}`),
+    );
   }
 }
 
@@ -219,7 +221,11 @@ export type Piper = typeof pipe;
  * full pipe forever); when the producer fails the consumer's input is closed. Throws a
  * PipeError naming the side that failed, with its stderr.
  */
-export async function pipe(from: readonly string[], to: readonly string[], options: PipeOptions = {}): Promise<{ bytes: number; stdout: string; stderr: string }> {
+export async function pipe(
+  from: readonly string[],
+  to: readonly string[],
+  options: PipeOptions = {},
+): Promise<{ bytes: number; stdout: string; stderr: string }> {
   logger.verbose(`nx-k8s: $ ${mask(from.join(' '))} | ${mask(to.join(' '))}`);
   const producer = execa(from[0], from.slice(1), { reject: false, buffer: false, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   const consumer = execa(to[0], to.slice(1), { reject: false, stdin: 'pipe' });

@@ -34,7 +34,10 @@ describe('time limits of the calls hashers make', () => {
   it('minikube: image ls', async () => {
     const { runner, calls } = recording('[]');
     await new Minikube(runner, 'dev').images();
-    expect(calls[0].options).toMatchObject({ timeout: 60_000, stalled: expect.stringMatching(/minikube node of profile 'dev'.*Fix: minikube -p dev stop, then minikube -p dev start/) });
+    expect(calls[0].options).toMatchObject({
+      timeout: 60_000,
+      stalled: expect.stringMatching(/minikube node of profile 'dev'.*Fix: minikube -p dev stop, then minikube -p dev start/),
+    });
   });
 
   it('ctr: images list and tag', async () => {

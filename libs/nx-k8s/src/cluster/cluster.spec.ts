@@ -7,7 +7,14 @@ import { resolveCluster } from '.';
 import { detectCluster, registryHostFromHosting, UnknownClusterKindError } from './detect';
 import { ContainerdExtensionError, KubeconfigFieldError, KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
 
-const ctx = (name: string, providers: string[] = [], containerd?: KubeContext['containerd']): KubeContext => ({ name, cluster: name, server: 'https://127.0.0.1:6443', extensions: [], providers, containerd });
+const ctx = (name: string, providers: string[] = [], containerd?: KubeContext['containerd']): KubeContext => ({
+  name,
+  cluster: name,
+  server: 'https://127.0.0.1:6443',
+  extensions: [],
+  providers,
+  containerd,
+});
 const files = (...docs: unknown[]) => docs.map((doc, i) => ({ path: `/home/u/.kube/config-${i}`, doc }));
 const bad = new ContainerdExtensionError('/home/u/.kube/config', 'c', undefined);
 
@@ -21,14 +28,23 @@ describe('detectCluster', () => {
   });
   it("imports into the containerd socket the cluster's kubeconfig extension names, whatever the context is called", () => {
     expect(detectCluster({ context: ctx('lab', [], { address: '/run/x.sock' }) })).toEqual({ kind: 'containerd', address: '/run/x.sock' });
-    expect(detectCluster({ forced: 'containerd', context: ctx('lab', [], { address: '/run/x.sock' }) })).toEqual({ kind: 'containerd', address: '/run/x.sock' });
+    expect(detectCluster({ forced: 'containerd', context: ctx('lab', [], { address: '/run/x.sock' }) })).toEqual({
+      kind: 'containerd',
+      address: '/run/x.sock',
+    });
   });
   it('lets option containerdAddress win over the extension, also over a malformed one', () => {
-    expect(detectCluster({ context: ctx('lab', [], { address: '/run/x.sock' }), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
-    expect(detectCluster({ context: ctx('lab', [], { invalid: bad }), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+    expect(detectCluster({ context: ctx('lab', [], { address: '/run/x.sock' }), containerdAddress: '/run/opt.sock' })).toEqual({
+      kind: 'containerd',
+      address: '/run/opt.sock',
+    });
+    expect(detectCluster({ context: ctx('lab', [], { invalid: bad }), containerdAddress: '/run/opt.sock' })).toEqual({
+      kind: 'containerd',
+      address: '/run/opt.sock',
+    });
     expect(detectCluster({ context: ctx('lab'), containerdAddress: '/run/opt.sock' })).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
   });
-  it("says what is wrong with a malformed extension when it decides the route, and not when another route is chosen", () => {
+  it('says what is wrong with a malformed extension when it decides the route, and not when another route is chosen', () => {
     expect(() => detectCluster({ context: ctx('lab', [], { invalid: bad }) })).toThrow(bad);
     expect(() => detectCluster({ forced: 'containerd', context: ctx('lab', [], { invalid: bad }) })).toThrow(bad);
     expect(detectCluster({ forced: 'kind', context: ctx('kind-a', [], { invalid: bad }) })).toEqual({ kind: 'kind', name: 'a' });
@@ -43,7 +59,9 @@ describe('detectCluster', () => {
   });
   it('refuses an unknown kind with the list of known ones', () => {
     expect(() => detectCluster({ forced: 'k3s', context: ctx('x') })).toThrow(UnknownClusterKindError);
-    expect(() => detectCluster({ forced: 'k3s', context: ctx('x') })).toThrow(/unknown cluster kind 'k3s'.*auto, minikube, kind, containerd, registry, docker-desktop/);
+    expect(() => detectCluster({ forced: 'k3s', context: ctx('x') })).toThrow(
+      /unknown cluster kind 'k3s'.*auto, minikube, kind, containerd, registry, docker-desktop/,
+    );
   });
   it('asks for the socket when containerd is forced without one', () => {
     expect(() => detectCluster({ forced: 'containerd', context: ctx('x') })).toThrow(
@@ -90,7 +108,11 @@ kind: Config
     expect(c.containerd).toBeUndefined();
   });
   it('merges several files as kubectl does: the first to set current-context wins', () => {
-    const other = { 'current-context': 'kind-a', contexts: [{ name: 'kind-a', context: { cluster: 'kind-a' } }], clusters: [{ name: 'kind-a', cluster: { server: 'https://127.0.0.1:4000' } }] };
+    const other = {
+      'current-context': 'kind-a',
+      contexts: [{ name: 'kind-a', context: { cluster: 'kind-a' } }],
+      clusters: [{ name: 'kind-a', cluster: { server: 'https://127.0.0.1:4000' } }],
+    };
     expect(resolveContext(files(other, minikubeConfig))!.name).toBe('kind-a');
     expect(resolveContext(files({}, minikubeConfig))!.name).toBe('minikube');
     expect(resolveContext(files(other, minikubeConfig), 'minikube')!.server).toBe('https://192.168.49.2:8443');
@@ -142,7 +164,9 @@ describe('readKubeContext', () => {
     writeFileSync(bad, 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: [minikube\ncurrent-context: minikube\n');
     const read = () => readKubeContext({ KUBECONFIG: `${good}:${bad}` });
     expect(read).toThrow(KubeconfigInvalidError);
-    expect(read).toThrow(new RegExp(`^${bad} is not valid YAML \\(.*at line \\d+, column \\d+\\)\\. Fix: correct the kubeconfig, or point KUBECONFIG at a valid one`));
+    expect(read).toThrow(
+      new RegExp(`^${bad} is not valid YAML \\(.*at line \\d+, column \\d+\\)\\. Fix: correct the kubeconfig, or point KUBECONFIG at a valid one`),
+    );
     expect(() => read()).toThrow(expect.objectContaining({ message: expect.not.stringContaining('\n') }));
   });
 });
@@ -156,17 +180,29 @@ describe('resolveCluster', () => {
   };
   const kubeconfig = (name: string, cluster: string) => {
     const file = join(tmp, name);
-    writeFileSync(file, `apiVersion: v1\nkind: Config\ncurrent-context: lab\ncontexts:\n- name: lab\n  context: {cluster: lab, user: u}\nclusters:\n- name: lab\n  cluster:\n${cluster}`);
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Config\ncurrent-context: lab\ncontexts:\n- name: lab\n  context: {cluster: lab, user: u}\nclusters:\n- name: lab\n  cluster:\n${cluster}`,
+    );
     return file;
   };
 
   it('routes images to the socket the kubeconfig names, and to the option when it is set', async () => {
-    const file = kubeconfig('with.yaml', '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: /run/lab/containerd.sock\n');
+    const file = kubeconfig(
+      'with.yaml',
+      '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: /run/lab/containerd.sock\n',
+    );
     expect((await resolveCluster({}, { KUBECONFIG: file }, noKubectl)).target).toEqual({ kind: 'containerd', address: '/run/lab/containerd.sock' });
-    expect((await resolveCluster({ containerdAddress: '/run/opt.sock' }, { KUBECONFIG: file }, noKubectl)).target).toEqual({ kind: 'containerd', address: '/run/opt.sock' });
+    expect((await resolveCluster({ containerdAddress: '/run/opt.sock' }, { KUBECONFIG: file }, noKubectl)).target).toEqual({
+      kind: 'containerd',
+      address: '/run/opt.sock',
+    });
   });
-  it('fails with the extension\'s one line when its address is unusable', async () => {
-    const file = kubeconfig('bad.yaml', '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        socket: /run/lab/containerd.sock\n');
+  it("fails with the extension's one line when its address is unusable", async () => {
+    const file = kubeconfig(
+      'bad.yaml',
+      '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        socket: /run/lab/containerd.sock\n',
+    );
     await expect(resolveCluster({}, { KUBECONFIG: file }, noKubectl)).rejects.toThrow(
       new RegExp(`^${file}: extension nx-k8s\\.io/containerd of cluster 'lab' has nothing in field extension\\.address, .* Fix: [^\\n]*$`),
     );
@@ -178,7 +214,9 @@ describe('resolveCluster', () => {
       asked.push(`${program} ${args.join(' ')}`);
       return { exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): configmaps "local-registry-hosting" not found' };
     };
-    await expect(resolveCluster({}, { KUBECONFIG: file }, kubectl)).rejects.toThrow(/^cannot tell how to get images into kube context 'lab' \(not minikube, kind or docker-desktop, no nx-k8s\.io\/containerd extension on its cluster in the kubeconfig, and no kube-public\/local-registry-hosting ConfigMap\)\. Fix: /);
+    await expect(resolveCluster({}, { KUBECONFIG: file }, kubectl)).rejects.toThrow(
+      /^cannot tell how to get images into kube context 'lab' \(not minikube, kind or docker-desktop, no nx-k8s\.io\/containerd extension on its cluster in the kubeconfig, and no kube-public\/local-registry-hosting ConfigMap\)\. Fix: /,
+    );
     expect(asked).toEqual([expect.stringContaining('local-registry-hosting')]);
   });
 });

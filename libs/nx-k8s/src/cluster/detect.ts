@@ -35,7 +35,10 @@ export function detectCluster(i: DetectInput): ClusterTarget | null {
       return { kind };
     case 'containerd': {
       const address = containerdAddress(i);
-      if (!address) throw new UnknownClusterKindError(`cluster kind containerd needs the node's containerd socket. Fix: set option containerdAddress (e.g. /run/containerd/containerd.sock), or give the cluster the ${CONTAINERD_EXTENSION} extension in its kubeconfig`);
+      if (!address)
+        throw new UnknownClusterKindError(
+          `cluster kind containerd needs the node's containerd socket. Fix: set option containerdAddress (e.g. /run/containerd/containerd.sock), or give the cluster the ${CONTAINERD_EXTENSION} extension in its kubeconfig`,
+        );
       return { kind, address };
     }
     case 'registry':

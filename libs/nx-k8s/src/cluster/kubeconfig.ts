@@ -76,7 +76,10 @@ interface NamedExtension {
 /** kubectl reads extensions as a list of {name, extension}; anything else fails kubectl too, so say so here. */
 function extensionList(value: unknown, path: string | undefined, where: string): NamedExtension[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new KubeconfigFieldError(`${path}: ${where} is not a list. Fix: write it as a list of entries (- name: <name>, extension: {...}), as kubectl expects`);
+  if (!Array.isArray(value))
+    throw new KubeconfigFieldError(
+      `${path}: ${where} is not a list. Fix: write it as a list of entries (- name: <name>, extension: {...}), as kubectl expects`,
+    );
   return value.filter((e): e is NamedExtension => typeof e?.name === 'string');
 }
 
@@ -113,7 +116,9 @@ export class NoKubeContextError extends Error {
 
 export class KubeconfigInvalidError extends Error {
   constructor(path: string, parserMessage: string) {
-    super(`${path} is not valid YAML (${parserMessage.trim().split('\n')[0].replace(/:$/, '')}). Fix: correct the kubeconfig, or point KUBECONFIG at a valid one (kubectl config view shows what kubectl reads)`);
+    super(
+      `${path} is not valid YAML (${parserMessage.trim().split('\n')[0].replace(/:$/, '')}). Fix: correct the kubeconfig, or point KUBECONFIG at a valid one (kubectl config view shows what kubectl reads)`,
+    );
   }
 }
 

@@ -23,9 +23,14 @@ export function imageProjectsOf(projects: Record<string, ProjectConfiguration>):
 
 export function taskOf(context: ExecutorContext) {
   const tasks = Object.values(context.taskGraph?.tasks ?? {});
-  return tasks.find(
-    (t) => t.target.project === context.projectName && t.target.target === context.targetName && (t.target.configuration ?? undefined) === (context.configurationName ?? undefined),
-  ) ?? tasks.find((t) => t.target.project === context.projectName && t.target.target === context.targetName);
+  return (
+    tasks.find(
+      (t) =>
+        t.target.project === context.projectName &&
+        t.target.target === context.targetName &&
+        (t.target.configuration ?? undefined) === (context.configurationName ?? undefined),
+    ) ?? tasks.find((t) => t.target.project === context.projectName && t.target.target === context.targetName)
+  );
 }
 
 export function projectRoot(context: ExecutorContext): string {

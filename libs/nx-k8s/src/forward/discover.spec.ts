@@ -147,7 +147,12 @@ describe('discoverForwards', () => {
     const deployment = (name: string, readinessProbe: object) => ({
       kind: 'Deployment',
       metadata: { name },
-      spec: { template: { metadata: { labels: { app: 'x', variant: name } }, spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 80 }], readinessProbe }] } } },
+      spec: {
+        template: {
+          metadata: { labels: { app: 'x', variant: name } },
+          spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 80 }], readinessProbe }] },
+        },
+      },
     });
     const service = { kind: 'Service', metadata: { name: 'x' }, spec: { selector: { app: 'x' }, ports: [{ port: 80, targetPort: 'http' }] } };
     const probe = (path: string, scheme?: string) => ({ httpGet: { path, port: 'http', scheme } });

@@ -22,7 +22,11 @@ function podTemplates(docs: Obj[], namespace: string): PodTemplate[] {
     .filter((d) => WORKLOADS.has(d.kind))
     .map((d) => ({ namespace: d.metadata?.namespace ?? namespace, template: d.kind === 'Pod' ? d : d.spec?.template }))
     .filter((w) => isObj(w.template))
-    .map((w) => ({ namespace: w.namespace, labels: isObj(w.template.metadata?.labels) ? w.template.metadata.labels : {}, containers: list(w.template.spec?.containers) }));
+    .map((w) => ({
+      namespace: w.namespace,
+      labels: isObj(w.template.metadata?.labels) ? w.template.metadata.labels : {},
+      containers: list(w.template.spec?.containers),
+    }));
 }
 
 /** A port as a number: numbers as they are, names through the given containers' ports. */
@@ -40,7 +44,8 @@ function readinessPath(pod: PodTemplate, targetPort: unknown): string | null {
   for (const c of pod.containers) {
     const get = c.readinessProbe?.httpGet;
     // A probe's port name refers to its own container's ports; HTTPS is not what the HTTP check speaks.
-    if (isObj(get) && portNumber(get.port, [c]) === port) return get.scheme === 'HTTPS' ? null : typeof get.path === 'string' && get.path !== '' ? get.path : '/';
+    if (isObj(get) && portNumber(get.port, [c]) === port)
+      return get.scheme === 'HTTPS' ? null : typeof get.path === 'string' && get.path !== '' ? get.path : '/';
   }
   return null;
 }
@@ -68,7 +73,13 @@ export function discoverForwards(documents: unknown[], namespace: string): Forwa
     const selected = pods.filter((p) => p.namespace === ns && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
     for (const port of list(svc.spec.ports)) {
       if ((port.protocol ?? 'TCP') !== 'TCP' || typeof port.port !== 'number') continue;
-      forwards.push({ service: svc.metadata.name, namespace: ns, remotePort: port.port, localPort: port.port, healthPath: healthPath(selected, port.targetPort ?? port.port) });
+      forwards.push({
+        service: svc.metadata.name,
+        namespace: ns,
+        remotePort: port.port,
+        localPort: port.port,
+        healthPath: healthPath(selected, port.targetPort ?? port.port),
+      });
     }
   }
   return forwards.sort((a, b) => (a.service === b.service ? a.remotePort - b.remotePort : a.service < b.service ? -1 : 1));

@@ -20,12 +20,16 @@ export function startFix(spec: ForwardSpec, lastError: string): string {
   const svc = `Service ${spec.service} in namespace ${spec.namespace}`;
   if (/could not start|ENOENT/.test(lastError)) return 'install kubectl and put it on PATH (https://kubernetes.io/docs/tasks/tools/)';
   const failure = classifyFailure(lastError);
-  if (failure.kind === 'certificate') return "refresh the kubeconfig for this cluster (minikube update-context, kind export kubeconfig, or your cluster's own command)";
+  if (failure.kind === 'certificate')
+    return "refresh the kubeconfig for this cluster (minikube update-context, kind export kubeconfig, or your cluster's own command)";
   if (failure.kind === 'unreachable') return 'start the cluster, or switch context (kubectl config use-context)';
-  if (/\(NotFound\)|not found/i.test(lastError)) return `deploy the release that creates ${svc} (kubectl get svc -n ${spec.namespace} lists what is there), or correct forwards[].service`;
-  if (/pod is not running|does not have any active|no endpoints|Pending/i.test(lastError)) return `check the pods behind ${svc} (kubectl get pods -n ${spec.namespace}, kubectl describe svc ${spec.service} -n ${spec.namespace})`;
+  if (/\(NotFound\)|not found/i.test(lastError))
+    return `deploy the release that creates ${svc} (kubectl get svc -n ${spec.namespace} lists what is there), or correct forwards[].service`;
+  if (/pod is not running|does not have any active|no endpoints|Pending/i.test(lastError))
+    return `check the pods behind ${svc} (kubectl get pods -n ${spec.namespace}, kubectl describe svc ${spec.service} -n ${spec.namespace})`;
   if (/address already in use|unable to listen/i.test(lastError)) return `free local port ${spec.localPort}, or set forwards[].localPort`;
-  if (/forbidden/i.test(lastError)) return `ask for permission to port-forward in namespace ${spec.namespace} (kubectl auth can-i create pods/portforward -n ${spec.namespace})`;
+  if (/forbidden/i.test(lastError))
+    return `ask for permission to port-forward in namespace ${spec.namespace} (kubectl auth can-i create pods/portforward -n ${spec.namespace})`;
   return `check ${svc} and its pods (kubectl describe svc ${spec.service} -n ${spec.namespace})`;
 }
 

@@ -76,7 +76,10 @@ describe('the default retry schedule', () => {
     const delays: number[] = [];
     for (let attempts = 1; ; attempts++) {
       elapsedMs += 150;
-      const next = afterFailure({ spec: spec(3000), attempts, failures: attempts, elapsedMs, everForwarded: false, everReady: false, lastError: NOT_FOUND, lastProbe: null }, DEFAULT_TIMING);
+      const next = afterFailure(
+        { spec: spec(3000), attempts, failures: attempts, elapsedMs, everForwarded: false, everReady: false, lastError: NOT_FOUND, lastProbe: null },
+        DEFAULT_TIMING,
+      );
       if ('giveUp' in next) {
         expect(elapsedMs).toBeLessThan(30_000);
         expect(attempts).toBeGreaterThanOrEqual(5);
@@ -95,17 +98,39 @@ describe('the default retry schedule', () => {
 
   it('never gives up once the forward has been ready, and waits at most 2 s between reconnects', () => {
     for (const failures of [1, 2, 3, 10, 1000]) {
-      const next = afterFailure({ spec: spec(3000), attempts: failures + 1, failures, elapsedMs: 3_600_000, everForwarded: true, everReady: true, lastError: 'error: lost connection to pod', lastProbe: 'HTTP 200' }, DEFAULT_TIMING);
+      const next = afterFailure(
+        {
+          spec: spec(3000),
+          attempts: failures + 1,
+          failures,
+          elapsedMs: 3_600_000,
+          everForwarded: true,
+          everReady: true,
+          lastError: 'error: lost connection to pod',
+          lastProbe: 'HTTP 200',
+        },
+        DEFAULT_TIMING,
+      );
       expect(next).toEqual({ retryInMs: Math.min(2000, 250 * 2 ** (failures - 1)) });
     }
     expect(retryDelay(1, true, DEFAULT_TIMING)).toBe(250);
   });
 
   it('gives a fix that fits what kubectl said', () => {
-    const line = (lastError: string) => afterFailure({ spec: spec(3000), attempts: 7, failures: 7, elapsedMs: 29_000, everForwarded: false, everReady: false, lastError, lastProbe: null }, DEFAULT_TIMING);
-    expect(line('Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused')).toEqual({ giveUp: expect.stringMatching(/Fix: start the cluster, or switch context/) });
-    expect(line('Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority')).toEqual({ giveUp: expect.stringMatching(/Fix: refresh the kubeconfig for this cluster/) });
-    expect(line('error: unable to forward port because pod is not running. Current status=Pending')).toEqual({ giveUp: expect.stringMatching(/Fix: check the pods behind Service todo-x/) });
+    const line = (lastError: string) =>
+      afterFailure(
+        { spec: spec(3000), attempts: 7, failures: 7, elapsedMs: 29_000, everForwarded: false, everReady: false, lastError, lastProbe: null },
+        DEFAULT_TIMING,
+      );
+    expect(line('Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused')).toEqual({
+      giveUp: expect.stringMatching(/Fix: start the cluster, or switch context/),
+    });
+    expect(line('Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority')).toEqual({
+      giveUp: expect.stringMatching(/Fix: refresh the kubeconfig for this cluster/),
+    });
+    expect(line('error: unable to forward port because pod is not running. Current status=Pending')).toEqual({
+      giveUp: expect.stringMatching(/Fix: check the pods behind Service todo-x/),
+    });
   });
 });
 
@@ -127,7 +152,16 @@ describe('the TCP check through a forward', () => {
 });
 
 describe('Supervisor with a stand-in kubectl', () => {
-  const fast: Partial<ForwardTiming> = { retryMs: 20, maxRetryMs: 160, maxRetryAfterReadyMs: 80, startTimeoutMs: 1000, readyTimeoutMs: 1500, progressMs: 400, watchMs: 100, probeTimeoutMs: 300 };
+  const fast: Partial<ForwardTiming> = {
+    retryMs: 20,
+    maxRetryMs: 160,
+    maxRetryAfterReadyMs: 80,
+    startTimeoutMs: 1000,
+    readyTimeoutMs: 1500,
+    progressMs: 400,
+    watchMs: 100,
+    probeTimeoutMs: 300,
+  };
 
   it('backs off and gives up with one line when kubectl exits at once (missing Service)', async () => {
     const kubectl = fakeKubectl('missing', `echo '${NOT_FOUND}' >&2\nexit 1`);
@@ -136,20 +170,34 @@ describe('Supervisor with a stand-in kubectl', () => {
     const outcome = await new Supervisor(spec(1), kubectl.argv, (e) => events.push(e), fast).run();
     expect(Date.now() - started).toBeLessThan(2_000);
     const starts = kubectl.starts();
-    expect(outcome).toEqual({ kind: 'failed', message: expect.stringMatching(new RegExp(`^svc/todo-x: kubectl port-forward keeps failing \\(Error from server \\(NotFound\\): services "todo-x" not found\\) after ${starts.length} attempts in 1 s\\. Fix: deploy the release`)) });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      message: expect.stringMatching(
+        new RegExp(
+          `^svc/todo-x: kubectl port-forward keeps failing \\(Error from server \\(NotFound\\): services "todo-x" not found\\) after ${starts.length} attempts in 1 s\\. Fix: deploy the release`,
+        ),
+      ),
+    });
     // Backoff: the gaps between starts grow (20, 40, 80 ms, then capped at 160).
     const gaps = starts.slice(1).map((t, i) => t - starts[i]);
     expect(starts.length).toBeGreaterThanOrEqual(4);
     expect(starts.length).toBeLessThan(15);
     expect(gaps[gaps.length - 1]).toBeGreaterThan(gaps[0]);
     expect(events.map((e) => e.type)).toEqual(Array(starts.length - 1).fill('lost'));
-    expect(describeEvent(events[0])).toMatch(/^svc\/todo-x: kubectl exited with 1: Error from server \(NotFound\): services "todo-x" not found; retrying in 0\.02 s \(attempt 2\)$/);
+    expect(describeEvent(events[0])).toMatch(
+      /^svc\/todo-x: kubectl exited with 1: Error from server \(NotFound\): services "todo-x" not found; retrying in 0\.02 s \(attempt 2\)$/,
+    );
   }, 10_000);
 
   it('gives up when kubectl prints nothing at all (an API server that never answers)', async () => {
     const kubectl = fakeKubectl('silent', 'exec sleep 30');
     const outcome = await new Supervisor(spec(1), kubectl.argv, () => undefined, fast).run();
-    expect(outcome).toEqual({ kind: 'failed', message: expect.stringMatching(/^svc\/todo-x: kubectl port-forward keeps failing \(kubectl printed no "Forwarding from" within 1 s\) after 1 attempt in 1 s\. Fix: /) });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      message: expect.stringMatching(
+        /^svc\/todo-x: kubectl port-forward keeps failing \(kubectl printed no "Forwarding from" within 1 s\) after 1 attempt in 1 s\. Fix: /,
+      ),
+    });
     await sleep(100);
     expect(alive(kubectl.pidFile)).toBe(false);
   }, 10_000);
@@ -196,7 +244,9 @@ describe('Supervisor with a stand-in kubectl', () => {
         `svc/db: 127.0.0.1:${port} did not accept a TCP connection through the forward within 1.5 s (last: connection closed through the forward). ` +
         'Fix: check that the pods behind svc/db accept connections on the port its port 80 targets (kubectl describe svc db -n default, kubectl logs -n default svc/db), give option forwards with a healthPath, or raise readyTimeout',
     });
-    expect(describeEvent(events.find((e) => e.type === 'waiting')!)).toBe(`svc/db: waiting for 127.0.0.1:${port} to accept a TCP connection (0 s, last: connection closed through the forward)`);
+    expect(describeEvent(events.find((e) => e.type === 'waiting')!)).toBe(
+      `svc/db: waiting for 127.0.0.1:${port} to accept a TCP connection (0 s, last: connection closed through the forward)`,
+    );
   }, 10_000);
 
   it('once ready, keeps reconnecting past the start timeout with short backoff, and reconnects when the pod is back', async () => {
@@ -220,7 +270,9 @@ describe('Supervisor with a stand-in kubectl', () => {
     const lost = events.filter((e): e is Extract<ForwardEvent, { type: 'lost' }> => e.type === 'lost');
     expect(lost.length).toBeGreaterThanOrEqual(5);
     expect(lost.every((e) => e.everReady && e.retryInMs <= 80)).toBe(true);
-    expect(describeEvent(lost[lost.length - 1])).toMatch(/^svc\/todo-x: error: unable to forward port because pod is not running\. Current status=Pending; reconnecting in 0\.08 s$/);
+    expect(describeEvent(lost[lost.length - 1])).toMatch(
+      /^svc\/todo-x: error: unable to forward port because pod is not running\. Current status=Pending; reconnecting in 0\.08 s$/,
+    );
 
     // The new pod is ready.
     writeFileSync(mode, 'up');

@@ -61,7 +61,10 @@ export async function ensureImage(spec: BuildSpec, workspaceRoot: string, run: R
     });
     if (r.exitCode !== 0) {
       const base = missingBaseImage(r.stdout + r.stderr);
-      if (base) throw new Error(`docker build of ${ref} needs base image ${base}, which is not in Docker and cannot be pulled. Fix: build it (docker build -t ${base} ...) or pull it from a registry this machine can reach, or pass another base through option buildArgs`);
+      if (base)
+        throw new Error(
+          `docker build of ${ref} needs base image ${base}, which is not in Docker and cannot be pulled. Fix: build it (docker build -t ${base} ...) or pull it from a registry this machine can reach, or pass another base through option buildArgs`,
+        );
       const tail = (r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n');
       throw new Error(`docker build of ${ref} (${spec.dockerfile}) failed:\n${tail}`);
     }

@@ -9,7 +9,12 @@ describe('decideLoad', () => {
     expect(decideLoad(wanted, [{ id: 'sha256:aaa', names: ['docker.io/library/todo-frontend:nx-0'] }])).toBe('retag');
   });
   it('re-points the name when it points at another image but the wanted one is held', () => {
-    expect(decideLoad(wanted, [{ id: 'sha256:bbb', names: [wanted.name] }, { id: 'sha256:aaa', names: [] }])).toBe('retag');
+    expect(
+      decideLoad(wanted, [
+        { id: 'sha256:bbb', names: [wanted.name] },
+        { id: 'sha256:aaa', names: [] },
+      ]),
+    ).toBe('retag');
   });
   it('transfers when the name points at another image and the wanted one is not held', () => {
     expect(decideLoad(wanted, [{ id: 'sha256:bbb', names: [wanted.name] }])).toBe('transfer');

@@ -15,12 +15,26 @@ const BACKEND_ID = 'sha256:e96bf8f3fd11e1b18a5d882c4b9353893d5b78da81e58b81858cd
 /** Answers `ctr images list` (and `--quiet`) as containerd 1.6 did for the captured node. */
 const ctr: Runner = async (_program, args) => {
   const rows = ctrListing.split('\n').filter(Boolean);
-  const stdout = args.includes('--quiet') ? rows.slice(1).map((r) => r.split(/\s+/)[0]).join('\n') + '\n' : ctrListing;
+  const stdout = args.includes('--quiet')
+    ? rows
+        .slice(1)
+        .map((r) => r.split(/\s+/)[0])
+        .join('\n') + '\n'
+    : ctrListing;
   return { exitCode: 0, stdout, stderr: '' };
 };
 
 const record = (repository: string, tag: string, id: string): ImageRecord => ({
-  repository, tag, ref: `${repository}:${tag}`, id, digest: null, size: 1, created: '', layers: [], dockerfile: 'D', builder: 'legacy',
+  repository,
+  tag,
+  ref: `${repository}:${tag}`,
+  id,
+  digest: null,
+  size: 1,
+  created: '',
+  layers: [],
+  dockerfile: 'D',
+  builder: 'legacy',
 });
 
 describe('isLoaded', () => {
@@ -39,7 +53,14 @@ describe('isLoaded', () => {
 
   it('minikube: the name points at the record image', async () => {
     // `minikube image ls --format json` with the docker runtime: ids without sha256:, names with docker.io/library/.
-    const minikube: Runner = async () => ({ exitCode: 0, stdout: JSON.stringify([{ id: 'aaa', repoTags: ['docker.io/library/todo-frontend:nx-1'] }, { id: 'bbb', repoTags: ['todo-backend:nx-2'] }]), stderr: '' });
+    const minikube: Runner = async () => ({
+      exitCode: 0,
+      stdout: JSON.stringify([
+        { id: 'aaa', repoTags: ['docker.io/library/todo-frontend:nx-1'] },
+        { id: 'bbb', repoTags: ['todo-backend:nx-2'] },
+      ]),
+      stderr: '',
+    });
     const target = { kind: 'minikube' as const, profile: 'minikube' };
     expect(await isLoaded(record('todo-frontend', 'nx-1', 'sha256:aaa'), target, minikube)).toBe(true);
     expect(await isLoaded(record('todo-backend', 'nx-2', 'sha256:bbb'), target, minikube)).toBe(true);
@@ -53,7 +74,12 @@ describe('loadImage through stand-ins for the process and network boundary', () 
     const pipe: Piper = async (from, to) => (pipes.push([from, to]), { bytes: 1, stdout: '', stderr: '' });
     const node = { kind: 'containerd' as const, address: '/run/nx-k8s-load-spec/containerd.sock' };
     expect(await loadImage(record('todo-backend', 'nx-new', `sha256:${'1'.repeat(64)}`), node, ctr, { pipe })).toBe('loaded');
-    expect(pipes).toEqual([[['docker', 'save', 'todo-backend:nx-new'], ['ctr', '--address', node.address, '--namespace', 'k8s.io', 'images', 'import', '-']]]);
+    expect(pipes).toEqual([
+      [
+        ['docker', 'save', 'todo-backend:nx-new'],
+        ['ctr', '--address', node.address, '--namespace', 'k8s.io', 'images', 'import', '-'],
+      ],
+    ]);
   });
   it('registry: an image the registry has is not pushed again', async () => {
     const asked: string[] = [];

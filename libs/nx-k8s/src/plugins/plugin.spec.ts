@@ -24,12 +24,16 @@ const FILES: Record<string, string> = {
   'apps/api/server.js': 'require("http").createServer((q, s) => s.end("ok")).listen(8080);\n',
   // An app whose Dockerfile lives elsewhere, built from the workspace root: its project.json
   // names the Dockerfile and overrides the context and the repository.
-  'apps/web/project.json': JSON.stringify({ name: 'web', targets: { 'docker-build': { options: { dockerfile: 'docker/web.Dockerfile', context: '.', repository: 'shop-web' } } } }),
+  'apps/web/project.json': JSON.stringify({
+    name: 'web',
+    targets: { 'docker-build': { options: { dockerfile: 'docker/web.Dockerfile', context: '.', repository: 'shop-web' } } },
+  }),
   'apps/web/index.html': '<p>shop</p>\n',
   'docker/web.Dockerfile': 'FROM nginx:1.27\nCOPY apps/web /usr/share/nginx/html\n',
   'docker/web.Dockerfile.dockerignore': '*\n!apps/web\napps/web/project.json\n',
   // The umbrella release: a file:// subchart for the api, the web image in its own values.
-  'charts/shop/Chart.yaml': 'apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: api-chart\n    alias: api\n    version: 1.0.0\n    repository: file://../api-chart\n',
+  'charts/shop/Chart.yaml':
+    'apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - name: api-chart\n    alias: api\n    version: 1.0.0\n    repository: file://../api-chart\n',
   'charts/shop/values.yaml': 'web:\n  image:\n    repository: shop-web\n    tag: "1"\n',
   'charts/shop/values-dev.yaml': 'api:\n  replicaCount: 1\n',
   'charts/shop/values-prod.yaml': 'api:\n  replicaCount: 3\n',

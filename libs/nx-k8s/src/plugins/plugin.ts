@@ -5,7 +5,16 @@
 // project.json (the build target's `dockerfile` option) and the rest is inferred around it.
 // createDependencies links each release to the image projects its values deploy, so
 // `^<load>` and `nx affected` need no project names.
-import { CreateDependencies, CreateNodes, CreateNodesContext, createNodesFromFiles, DependencyType, ProjectConfiguration, RawProjectGraphDependency, TargetConfiguration } from '@nx/devkit';
+import {
+  CreateDependencies,
+  CreateNodes,
+  CreateNodesContext,
+  createNodesFromFiles,
+  DependencyType,
+  ProjectConfiguration,
+  RawProjectGraphDependency,
+  TargetConfiguration,
+} from '@nx/devkit';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { basename, dirname, join, posix, relative, resolve } from 'path';
 import { minimatch } from 'minimatch';
@@ -40,10 +49,12 @@ function readYaml<T>(file: string): T | null {
   }
 }
 
-const pathKind = (ws: string): PathKind => (p) => {
-  const s = statSync(join(ws, p), { throwIfNoEntry: false });
-  return s ? (s.isDirectory() ? 'directory' : 'file') : null;
-};
+const pathKind =
+  (ws: string): PathKind =>
+  (p) => {
+    const s = statSync(join(ws, p), { throwIfNoEntry: false });
+    return s ? (s.isDirectory() ? 'directory' : 'file') : null;
+  };
 
 const toPosix = (p: string) => p.split('\\').join('/');
 const rel = (ws: string, abs: string) => toPosix(relative(ws, abs)) || '.';
@@ -105,7 +116,10 @@ function imageTargets(ws: string, root: string, dockerfile: string, o: Normalize
       // file. No npm package is an input unless a lock file in the context says so.
       inputs: [...new Set([...contextInputs, token(dockerfile, root), token(ignoreFile, root), token(atContext, root)]), { externalDependencies: [] }],
       outputs: [recordOutput('image')],
-      metadata: { description: `Build the image from ${dockerfile} with a content-addressed tag (reused while its inputs are unchanged)`, technologies: ['docker'] },
+      metadata: {
+        description: `Build the image from ${dockerfile} with a content-addressed tag (reused while its inputs are unchanged)`,
+        technologies: ['docker'],
+      },
     },
     [o.loadTargetName]: {
       executor: EXECUTORS.load,
@@ -114,7 +128,10 @@ function imageTargets(ws: string, root: string, dockerfile: string, o: Normalize
       ...(o.buildTargetName === 'docker-build' ? {} : { options: { buildTarget: o.buildTargetName } }),
       inputs: [{ dependentTasksOutputFiles: dependentRecords('image') }],
       outputs: [recordOutput('clusterImage')],
-      metadata: { description: "Get the image into the cluster's runtime (minikube, kind, a containerd node or a registry); skipped when it is already there", technologies: ['docker', 'kubernetes'] },
+      metadata: {
+        description: "Get the image into the cluster's runtime (minikube, kind, a containerd node or a registry); skipped when it is already there",
+        technologies: ['docker', 'kubernetes'],
+      },
     },
     [o.deployTargetName]: {
       executor: 'nx:noop',
@@ -150,7 +167,10 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
       // The chart, and the Dockerfiles and build options of the image projects it deploys.
       inputs: [...chartInputs, '^default'],
       outputs: [],
-      metadata: { description: 'Check the chart, its rendered resources and the images it runs against the validation rules (helm template only, no cluster)', technologies: ['helm'] },
+      metadata: {
+        description: 'Check the chart, its rendered resources and the images it runs against the validation rules (helm template only, no cluster)',
+        technologies: ['helm'],
+      },
     },
     [o.releaseTargetName]: {
       executor: EXECUTORS.release,
@@ -159,7 +179,10 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
       inputs: [...chartInputs, { dependentTasksOutputFiles: dependentRecords('clusterImage'), transitive: true }],
       outputs: [recordOutput('release')],
       ...withConfigurations,
-      metadata: { description: `helm upgrade --install${names.length ? ` (configurations ${names.join(', ')}: values-<configuration>.yaml)` : ''}, then wait for the rollout; rolled back when it fails, skipped while the cluster runs this exact state`, technologies: ['helm', 'kubernetes'] },
+      metadata: {
+        description: `helm upgrade --install${names.length ? ` (configurations ${names.join(', ')}: values-<configuration>.yaml)` : ''}, then wait for the rollout; rolled back when it fails, skipped while the cluster runs this exact state`,
+        technologies: ['helm', 'kubernetes'],
+      },
     },
     [o.deployTargetName]: {
       executor: 'nx:noop',
@@ -173,7 +196,10 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
       executor: EXECUTORS.forward,
       continuous: true,
       dependsOn: [o.deployTargetName],
-      metadata: { description: "Forward the release's Services to localhost (ports and health paths from the release's own Services and readiness probes)", technologies: ['kubernetes'] },
+      metadata: {
+        description: "Forward the release's Services to localhost (ports and health paths from the release's own Services and readiness probes)",
+        technologies: ['kubernetes'],
+      },
     },
   };
 }
@@ -182,7 +208,9 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
 function dockerfileOf(ws: string, root: string, files: Set<string>, o: NormalizedPluginOptions): string | null {
   const named = ownOptions(ws, root, o.buildTargetName).dockerfile;
   if (typeof named === 'string') return existsSync(join(ws, named)) ? toPosix(named) : null;
-  const own = [...files].filter((f) => dirname(f) === root && basename(f) !== 'Chart.yaml' && basename(f) !== 'project.json' && minimatch(f, o.dockerfilePattern, { dot: true }));
+  const own = [...files].filter(
+    (f) => dirname(f) === root && basename(f) !== 'Chart.yaml' && basename(f) !== 'project.json' && minimatch(f, o.dockerfilePattern, { dot: true }),
+  );
   return own.sort()[0] ?? null;
 }
 
@@ -210,7 +238,10 @@ export const createNodes: CreateNodes<NxK8sPluginOptions> = [
     const o = normalizePluginOptions(options);
     const ws = context.workspaceRoot;
     const files = new Set(configFiles.map(toPosix));
-    const subcharts = subchartDirs(ws, [...files].filter((f) => basename(f) === 'Chart.yaml'));
+    const subcharts = subchartDirs(
+      ws,
+      [...files].filter((f) => basename(f) === 'Chart.yaml'),
+    );
     // One entry per directory: its Dockerfile, Chart.yaml and project.json describe one project.
     const byRoot = new Map<string, string>();
     for (const f of [...files].sort()) if (!byRoot.has(dirname(f))) byRoot.set(dirname(f), f);
@@ -237,9 +268,11 @@ export const createDependencies: CreateDependencies<NxK8sPluginOptions> = (_opti
     const deployed = releaseImages((release.options ?? {}) as { chart?: string; images?: Record<string, string> }, config.root, context.workspaceRoot, images);
     for (const target of [...new Set(Object.values(deployed))].sort()) {
       if (target === project || !context.projects[target]) continue;
-      deps.push(context.fileMap.projectFileMap[project]?.some((f) => f.file === sourceFile)
-        ? { source: project, target, type: DependencyType.static, sourceFile }
-        : { source: project, target, type: DependencyType.implicit });
+      deps.push(
+        context.fileMap.projectFileMap[project]?.some((f) => f.file === sourceFile)
+          ? { source: project, target, type: DependencyType.static, sourceFile }
+          : { source: project, target, type: DependencyType.implicit },
+      );
     }
   }
   return deps;

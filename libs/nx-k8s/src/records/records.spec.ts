@@ -64,7 +64,9 @@ describe('readRecord', () => {
     expect(readRecord<{ ref: string }>(file, 'run nx run backend:docker-build').ref).toBe('todo-backend:nx-1');
   });
   it('names a missing record and the target that writes it', () => {
-    expect(() => readRecord(join(tmp, 'none.json'), 'run nx run backend:docker-build')).toThrow(`${join(tmp, 'none.json')} does not exist. Fix: run nx run backend:docker-build`);
+    expect(() => readRecord(join(tmp, 'none.json'), 'run nx run backend:docker-build')).toThrow(
+      `${join(tmp, 'none.json')} does not exist. Fix: run nx run backend:docker-build`,
+    );
   });
   it('names a truncated record, the parser message and the target that writes it again', () => {
     const file = join(tmp, 'truncated.json');

@@ -17,7 +17,10 @@ export function dependencyStamp(chartDir: string): string {
   h.update(existsSync(join(chartDir, 'Chart.lock')) ? readFileSync(join(chartDir, 'Chart.lock')) : '');
   for (const d of fileDependencies(chartDir)) {
     const pkg = packageFile(chartDir, d);
-    h.update(`\0${d.name}\0`).update(chartSourceDigest(d.dir)).update('\0package\0').update(existsSync(pkg) ? readFileSync(pkg) : 'missing');
+    h.update(`\0${d.name}\0`)
+      .update(chartSourceDigest(d.dir))
+      .update('\0package\0')
+      .update(existsSync(pkg) ? readFileSync(pkg) : 'missing');
   }
   return h.digest('hex');
 }

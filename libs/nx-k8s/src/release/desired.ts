@@ -49,7 +49,16 @@ export function chartSourceDigest(chartDir: string): string {
   const h = createHash('sha256');
   const dirs = [chartDir, ...fileDependencies(chartDir).map((d) => d.dir)];
   for (const dir of dirs) {
-    for (const f of files(dir, (rel) => rel.endsWith('.tgz') || rel.endsWith('.nx-k8s-dependencies') || rel === 'tests' || rel.startsWith('tests/') || rel === 'project.json' || rel.startsWith('node_modules'))) {
+    for (const f of files(
+      dir,
+      (rel) =>
+        rel.endsWith('.tgz') ||
+        rel.endsWith('.nx-k8s-dependencies') ||
+        rel === 'tests' ||
+        rel.startsWith('tests/') ||
+        rel === 'project.json' ||
+        rel.startsWith('node_modules'),
+    )) {
       h.update(`\0${relative(chartDir, f)}\0`).update(readFileSync(f));
     }
   }

@@ -25,7 +25,10 @@ export function diagnosePod(pod: any, events: any[] = []): Diagnosis[] {
       out.push({
         resource: name,
         reason: waiting.reason,
-        message: waiting.reason === 'InvalidImageName' ? `image ${image} is not a valid image reference` : `image ${image} is not in the cluster: was it loaded? (${waiting.reason})`,
+        message:
+          waiting.reason === 'InvalidImageName'
+            ? `image ${image} is not a valid image reference`
+            : `image ${image} is not in the cluster: was it loaded? (${waiting.reason})`,
         fatal: true,
       });
     } else if (waiting?.reason === 'CrashLoopBackOff' || (cs.restartCount >= 2 && cs.lastState?.terminated)) {
@@ -41,7 +44,12 @@ export function diagnosePod(pod: any, events: any[] = []): Diagnosis[] {
       // A missing object or key stays missing; anything else (the kubelet's cache still
       // syncing after a start) clears up by itself.
       const missing = /not found|couldn't find|could not find/i.test(waiting.message ?? '');
-      out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? 'configuration error'}${missing ? ' (a missing Secret or ConfigMap, or a missing key in one)' : ''}`, fatal: missing });
+      out.push({
+        resource: name,
+        reason: waiting.reason,
+        message: `container ${cs.name}: ${waiting.message ?? 'configuration error'}${missing ? ' (a missing Secret or ConfigMap, or a missing key in one)' : ''}`,
+        fatal: missing,
+      });
     } else if (waiting?.reason === 'RunContainerError' || waiting?.reason === 'CreateContainerError') {
       out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? waiting.reason}`, fatal: true });
     }
@@ -76,16 +84,28 @@ export function deploymentProgress(d: any, replicaSets: any[] = []): DeploymentP
   const updated = s.updatedReplicas ?? 0;
   const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
   const newest = replicaSets.find(
-    (rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision && (rs.metadata?.ownerReferences ?? []).some((o: any) => o.kind === 'Deployment' && o.name === d.metadata.name),
+    (rs) =>
+      rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+      (rs.metadata?.ownerReferences ?? []).some((o: any) => o.kind === 'Deployment' && o.name === d.metadata.name),
   );
   const available = newest ? (newest.status?.availableReplicas ?? 0) : (s.availableReplicas ?? 0);
   const total = s.replicas ?? 0;
   const failed = (s.conditions ?? []).find((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
   const ready = observed && updated === want && available >= want && !failed && (newest !== undefined || total === want);
-  return { name: d.metadata.name, ready, summary: `${Math.min(available, want)}/${want} new available, ${updated}/${want} updated${total > want ? `, ${total - want} old terminating` : ''}` };
+  return {
+    name: d.metadata.name,
+    ready,
+    summary: `${Math.min(available, want)}/${want} new available, ${updated}/${want} updated${total > want ? `, ${total - want} old terminating` : ''}`,
+  };
 }
 
 export function render(d: Diagnosis, logs?: string): string {
-  const tail = logs?.trim() ? `\n    last log lines:\n${logs.trim().split('\n').map((l) => `      ${l}`).join('\n')}` : '';
+  const tail = logs?.trim()
+    ? `\n    last log lines:\n${logs
+        .trim()
+        .split('\n')
+        .map((l) => `      ${l}`)
+        .join('\n')}`
+    : '';
   return `${d.resource}: ${d.reason}: ${d.message}${tail}`;
 }

@@ -29,7 +29,9 @@ export type ReleaseResult = { action: 'installed' | 'upgraded' | 'up to date'; r
 export class ReleaseStuckError extends Error {
   constructor(r: ReleaseInfo) {
     const fix = r.status === 'pending-install' ? `helm uninstall ${r.name} -n ${r.namespace}` : `helm rollback ${r.name} -n ${r.namespace}`;
-    super(`release ${r.name} in namespace ${r.namespace} is stuck in ${r.status} (revision ${r.revision}): an earlier helm operation was interrupted and helm refuses new ones. Fix: ${fix}, then deploy again`);
+    super(
+      `release ${r.name} in namespace ${r.namespace} is stuck in ${r.status} (revision ${r.revision}): an earlier helm operation was interrupted and helm refuses new ones. Fix: ${fix}, then deploy again`,
+    );
   }
 }
 
@@ -119,14 +121,23 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
  * first install. Nothing is undone when this deploy made no new revision (helm refused
  * before writing one): the release is still what it was.
  */
-async function undo(helm: Helm, spec: ReleaseSpec, lastGood: number | null, revisionBefore: number | null, after: ReleaseInfo | null, log: (l: string) => void): Promise<string> {
+async function undo(
+  helm: Helm,
+  spec: ReleaseSpec,
+  lastGood: number | null,
+  revisionBefore: number | null,
+  after: ReleaseInfo | null,
+  log: (l: string) => void,
+): Promise<string> {
   if (!after || after.revision === revisionBefore) return 'no new revision was made, nothing to undo';
   if (lastGood !== null) {
     log(`rolling back release ${spec.release} to revision ${lastGood}`);
     // The old revision's pods were ready before: give them time to be again, even when the
     // failed rollout had a short timeout.
     const r = await helm.rollback(spec.release, spec.namespace, lastGood, Math.max(spec.timeoutSeconds, 180));
-    return r.exitCode === 0 ? `rolled back to revision ${lastGood}` : `rollback to revision ${lastGood} FAILED (${r.stderr.trim()}); run helm rollback ${spec.release} ${lastGood} -n ${spec.namespace}`;
+    return r.exitCode === 0
+      ? `rolled back to revision ${lastGood}`
+      : `rollback to revision ${lastGood} FAILED (${r.stderr.trim()}); run helm rollback ${spec.release} ${lastGood} -n ${spec.namespace}`;
   }
   log(`uninstalling the failed first install of ${spec.release}`);
   await helm.uninstall(spec.release, spec.namespace);

@@ -56,7 +56,9 @@ describe('release lock', () => {
 
   it('is released when the deploy fails', async () => {
     const e = env();
-    await expect(withReleaseLock(key, e, { waitSeconds: 1, what: 'x', log: () => undefined }, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(withReleaseLock(key, e, { waitSeconds: 1, what: 'x', log: () => undefined }, async () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     expect(existsSync(lockDir(key, e))).toBe(false);
   });
 });

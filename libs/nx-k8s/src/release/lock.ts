@@ -48,7 +48,12 @@ export function lockDir(key: LockKey, env: NodeJS.ProcessEnv): string {
 }
 
 /** Runs fn holding the release's lock; waits (saying so) while another deploy holds it. */
-export async function withReleaseLock<T>(key: LockKey, env: NodeJS.ProcessEnv, o: { waitSeconds: number; what: string; log: (l: string) => void }, fn: () => Promise<T>): Promise<T> {
+export async function withReleaseLock<T>(
+  key: LockKey,
+  env: NodeJS.ProcessEnv,
+  o: { waitSeconds: number; what: string; log: (l: string) => void },
+  fn: () => Promise<T>,
+): Promise<T> {
   const dir = lockDir(key, env);
   const started = Date.now();
   let waitingFor: Owner | null = null;
@@ -56,7 +61,10 @@ export async function withReleaseLock<T>(key: LockKey, env: NodeJS.ProcessEnv, o
   for (;;) {
     try {
       mkdirSync(dir);
-      writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), what: o.what } satisfies Owner));
+      writeFileSync(
+        join(dir, 'owner.json'),
+        JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString(), what: o.what } satisfies Owner),
+      );
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -82,7 +90,9 @@ export async function withReleaseLock<T>(key: LockKey, env: NodeJS.ProcessEnv, o
       continue;
     }
     if (!waitingFor || waitingFor.pid !== owner.pid || Date.now() - lastSaid > 10_000) {
-      o.log(`waiting: another deploy of release ${key.release} in namespace ${key.namespace} is running (${owner.what}, pid ${owner.pid}, since ${owner.since}); ${((Date.now() - started) / 1000).toFixed(0)} s so far`);
+      o.log(
+        `waiting: another deploy of release ${key.release} in namespace ${key.namespace} is running (${owner.what}, pid ${owner.pid}, since ${owner.since}); ${((Date.now() - started) / 1000).toFixed(0)} s so far`,
+      );
       waitingFor = owner;
       lastSaid = Date.now();
     }
@@ -93,7 +103,8 @@ export async function withReleaseLock<T>(key: LockKey, env: NodeJS.ProcessEnv, o
     }
     await sleep(500);
   }
-  if (waitingFor) o.log(`waited ${((Date.now() - started) / 1000).toFixed(1)} s for the other deploy of release ${key.release} (pid ${waitingFor.pid}) to finish`);
+  if (waitingFor)
+    o.log(`waited ${((Date.now() - started) / 1000).toFixed(1)} s for the other deploy of release ${key.release} (pid ${waitingFor.pid}) to finish`);
   const release = () => {
     if (readOwner(dir)?.pid === process.pid) rmSync(dir, { recursive: true, force: true });
   };

@@ -69,8 +69,27 @@ describe('planRelease', () => {
   it('installs, upgrades from the last good revision, reinstalls when none is good, leaves an in-sync release alone', () => {
     expect(planRelease(null, [], false)).toEqual({ action: 'install' });
     expect(planRelease(info('deployed'), [], true)).toEqual({ action: 'up to date' });
-    expect(planRelease(info('failed'), [{ revision: 2, status: 'superseded' }, { revision: 3, status: 'deployed' }, { revision: 4, status: 'failed' }], false)).toEqual({ action: 'upgrade', lastGood: 3 });
-    expect(planRelease(info('failed', 2), [{ revision: 1, status: 'failed' }, { revision: 2, status: 'failed' }], false)).toEqual({ action: 'reinstall' });
+    expect(
+      planRelease(
+        info('failed'),
+        [
+          { revision: 2, status: 'superseded' },
+          { revision: 3, status: 'deployed' },
+          { revision: 4, status: 'failed' },
+        ],
+        false,
+      ),
+    ).toEqual({ action: 'upgrade', lastGood: 3 });
+    expect(
+      planRelease(
+        info('failed', 2),
+        [
+          { revision: 1, status: 'failed' },
+          { revision: 2, status: 'failed' },
+        ],
+        false,
+      ),
+    ).toEqual({ action: 'reinstall' });
   });
   it('stops on an interrupted operation', () => {
     expect(planRelease(info('pending-upgrade'), [], false)).toEqual({ action: 'stuck' });
@@ -88,35 +107,78 @@ const pod = (status: any, name = 'todo-frontend-7d9c-abcde') => ({
 describe('diagnosePod', () => {
   it('says an image is not in the cluster (ErrImageNeverPull, ImagePullBackOff)', () => {
     for (const reason of ['ErrImageNeverPull', 'ImagePullBackOff', 'ErrImagePull']) {
-      const [d] = diagnosePod(pod({ phase: 'Pending', containerStatuses: [{ name: 'nextjs', image: 'todo-frontend:nx-1', restartCount: 0, state: { waiting: { reason, message: 'Back-off pulling image' } } }] }));
+      const [d] = diagnosePod(
+        pod({
+          phase: 'Pending',
+          containerStatuses: [
+            { name: 'nextjs', image: 'todo-frontend:nx-1', restartCount: 0, state: { waiting: { reason, message: 'Back-off pulling image' } } },
+          ],
+        }),
+      );
       expect(d).toMatchObject({ reason, fatal: true });
       expect(d.message).toBe(`image todo-frontend:nx-1 is not in the cluster: was it loaded? (${reason})`);
     }
   });
   it('reports CrashLoopBackOff with the container to take logs from', () => {
     const [d] = diagnosePod(
-      pod({ phase: 'Running', containerStatuses: [{ name: 'nextjs', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] }),
+      pod({
+        phase: 'Running',
+        containerStatuses: [
+          { name: 'nextjs', restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } },
+        ],
+      }),
     );
     expect(d).toMatchObject({ reason: 'CrashLoopBackOff', fatal: true, logsFrom: { pod: 'todo-frontend-7d9c-abcde', container: 'nextjs', previous: true } });
     expect(d.message).toBe('container nextjs keeps crashing (3 restarts, last exit code 1 Error)');
-    expect(render(d, 'Error: boom\n')).toBe('pod/todo-frontend-7d9c-abcde: CrashLoopBackOff: container nextjs keeps crashing (3 restarts, last exit code 1 Error)\n    last log lines:\n      Error: boom');
+    expect(render(d, 'Error: boom\n')).toBe(
+      'pod/todo-frontend-7d9c-abcde: CrashLoopBackOff: container nextjs keeps crashing (3 restarts, last exit code 1 Error)\n    last log lines:\n      Error: boom',
+    );
   });
   it('reports a missing Secret key', () => {
-    const [d] = diagnosePod(pod({ containerStatuses: [{ name: 'nextjs', restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'couldn\'t find key DATABASE_URL in Secret default/todo-secrets' } } }] }));
+    const [d] = diagnosePod(
+      pod({
+        containerStatuses: [
+          {
+            name: 'nextjs',
+            restartCount: 0,
+            state: { waiting: { reason: 'CreateContainerConfigError', message: "couldn't find key DATABASE_URL in Secret default/todo-secrets" } },
+          },
+        ],
+      }),
+    );
     expect(d.message).toMatch(/couldn't find key DATABASE_URL in Secret default\/todo-secrets/);
     expect(d.fatal).toBe(true);
-    const [transient] = diagnosePod(pod({ containerStatuses: [{ name: 'nextjs', restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'failed to sync configmap cache: timed out waiting for the condition' } } }] }));
+    const [transient] = diagnosePod(
+      pod({
+        containerStatuses: [
+          {
+            name: 'nextjs',
+            restartCount: 0,
+            state: { waiting: { reason: 'CreateContainerConfigError', message: 'failed to sync configmap cache: timed out waiting for the condition' } },
+          },
+        ],
+      }),
+    );
     expect(transient.fatal).toBe(false);
   });
   it('reports why a pod cannot be scheduled', () => {
-    const [d] = diagnosePod(pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }] }));
+    const [d] = diagnosePod(
+      pod({
+        phase: 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }],
+      }),
+    );
     expect(d).toMatchObject({ reason: 'Unschedulable', fatal: true, message: 'cannot be scheduled: 0/1 nodes are available: 1 Insufficient memory.' });
   });
   it('reports failing probes from events, fatal once they keep failing', () => {
     const ev = (count: number) => [{ reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503', count }];
     const running = pod({ phase: 'Running', containerStatuses: [{ name: 'nextjs', restartCount: 0, ready: false, state: { running: {} } }] });
     expect(diagnosePod(running, ev(2))[0]).toMatchObject({ reason: 'ProbeFailing', fatal: false });
-    expect(diagnosePod(running, ev(6))[0]).toMatchObject({ reason: 'ProbeFailing', fatal: true, message: 'Readiness probe failed: HTTP probe failed with statuscode: 503 (6 times)' });
+    expect(diagnosePod(running, ev(6))[0]).toMatchObject({
+      reason: 'ProbeFailing',
+      fatal: true,
+      message: 'Readiness probe failed: HTTP probe failed with statuscode: 503 (6 times)',
+    });
   });
   it('ignores terminating pods and healthy ones', () => {
     expect(diagnosePod({ ...pod({}), metadata: { name: 'x', deletionTimestamp: 'now' } })).toEqual([]);
@@ -125,7 +187,11 @@ describe('diagnosePod', () => {
 });
 
 describe('deploymentProgress', () => {
-  const dep = (spec: number, status: any, generation = 2) => ({ metadata: { name: 'todo-frontend', generation, annotations: { 'deployment.kubernetes.io/revision': '3' } }, spec: { replicas: spec }, status });
+  const dep = (spec: number, status: any, generation = 2) => ({
+    metadata: { name: 'todo-frontend', generation, annotations: { 'deployment.kubernetes.io/revision': '3' } },
+    spec: { replicas: spec },
+    status,
+  });
   const rs = (revision: string, available: number) => ({
     metadata: { annotations: { 'deployment.kubernetes.io/revision': revision }, ownerReferences: [{ kind: 'Deployment', name: 'todo-frontend' }] },
     status: { availableReplicas: available },
@@ -140,6 +206,8 @@ describe('deploymentProgress', () => {
     expect(p).toEqual({ name: 'todo-frontend', ready: true, summary: '1/1 new available, 1/1 updated, 1 old terminating' });
   });
   it('is not fooled by old pods that are still available while the new one starts', () => {
-    expect(deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }), [rs('2', 1), rs('3', 0)]).ready).toBe(false);
+    expect(deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }), [rs('2', 1), rs('3', 0)]).ready).toBe(
+      false,
+    );
   });
 });

@@ -14,7 +14,8 @@ export function valuesPath(path: string): string[] {
     } else if (path[i] === '.') parts.push('');
     else parts[parts.length - 1] += path[i];
   }
-  if (parts.some((p) => p === '')) throw new Error(`values path '${path}' has an empty key. Fix: write it as a.b.c (a backslash before a dot keeps it in the key)`);
+  if (parts.some((p) => p === ''))
+    throw new Error(`values path '${path}' has an empty key. Fix: write it as a.b.c (a backslash before a dot keeps it in the key)`);
   return parts;
 }
 
@@ -41,5 +42,8 @@ export function valuesTree(...layers: Array<Record<string, Scalar>>): ValuesTree
 export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return `{${Object.keys(v as object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
 }

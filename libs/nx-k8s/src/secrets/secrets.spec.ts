@@ -6,7 +6,11 @@ import { nxDotenvFiles, parseEnvFile, readSecrets, SecretAlteredError, secretsDi
 
 afterEach(clearSecretsForTests);
 
-const mapping = { DATABASE_URL: 'global.secrets.DATABASE_URL', GROQ_API_KEY: 'global.secrets.GROQ_API_KEY', BETTER_AUTH_SECRET: 'global.secrets.BETTER_AUTH_SECRET' };
+const mapping = {
+  DATABASE_URL: 'global.secrets.DATABASE_URL',
+  GROQ_API_KEY: 'global.secrets.GROQ_API_KEY',
+  BETTER_AUTH_SECRET: 'global.secrets.BETTER_AUTH_SECRET',
+};
 
 function workspace(files: Record<string, string>) {
   const root = mkdtempSync(join(tmpdir(), 'nx-k8s-'));
@@ -30,7 +34,11 @@ describe('secrets', () => {
     // What Nx gives the task: .env expanded ($word is empty), and a shell value.
     const env = { DATABASE_URL: 'postgresql://u:pa@h/db', GROQ_API_KEY: 'gsk_fromshell456', BETTER_AUTH_SECRET: 'from the shell, 1,2' };
     const r = readSecrets(mapping, env, src);
-    expect(r.values).toEqual({ 'global.secrets.DATABASE_URL': 'postgresql://u:pa$word@h/db', 'global.secrets.GROQ_API_KEY': 'gsk_fromfile123', 'global.secrets.BETTER_AUTH_SECRET': 'from the shell, 1,2' });
+    expect(r.values).toEqual({
+      'global.secrets.DATABASE_URL': 'postgresql://u:pa$word@h/db',
+      'global.secrets.GROQ_API_KEY': 'gsk_fromfile123',
+      'global.secrets.BETTER_AUTH_SECRET': 'from the shell, 1,2',
+    });
     expect(r.notes).toEqual(['GROQ_API_KEY: using .env (the environment holds another value; the env file wins)']);
     expect(r.notes.join(' ')).not.toMatch(/gsk_/);
     expect(mask('key=gsk_fromfile123 url=postgresql://u:pa$word@h/db')).toBe('key=**** url=****');
@@ -39,7 +47,7 @@ describe('secrets', () => {
     const src = workspace({ '.env.local': 'GROQ_API_KEY=gsk_$abc-def\n' });
     expect(() => readSecrets(mapping, { GROQ_API_KEY: 'gsk_-def' }, src)).toThrow(SecretAlteredError);
     expect(() => readSecrets(mapping, { GROQ_API_KEY: 'gsk_-def' }, src)).toThrow(
-      'secret GROQ_API_KEY reached the task from .env.local, which Nx loads with $-expansion: the value it received is not the file\'s (12 characters in the file, 8 received). Fix: move GROQ_API_KEY to .env (nx-k8s reads it literally, option envFile) or export it in the environment',
+      "secret GROQ_API_KEY reached the task from .env.local, which Nx loads with $-expansion: the value it received is not the file's (12 characters in the file, 8 received). Fix: move GROQ_API_KEY to .env (nx-k8s reads it literally, option envFile) or export it in the environment",
     );
     // Without a $ there is nothing Nx could have altered: a different value is the shell's.
     const plain = workspace({ '.env.local': 'GROQ_API_KEY=gsk_plain\n' });

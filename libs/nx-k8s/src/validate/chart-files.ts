@@ -29,7 +29,19 @@ function readChartYaml(root: string, dir: string): { metadata: ChartMetadata | n
   const file = `${dir}/Chart.yaml`;
   const text = readText(root, file);
   if (text === null) {
-    return { metadata: null, violations: [{ file, resource: `Chart/${basename(dir)}`, field: '(file)', rule: 'chart.yaml-valid', message: `${dir} has no Chart.yaml`, fix: 'create Chart.yaml (apiVersion, name, version), or point option chart at a chart directory' }] };
+    return {
+      metadata: null,
+      violations: [
+        {
+          file,
+          resource: `Chart/${basename(dir)}`,
+          field: '(file)',
+          rule: 'chart.yaml-valid',
+          message: `${dir} has no Chart.yaml`,
+          fix: 'create Chart.yaml (apiVersion, name, version), or point option chart at a chart directory',
+        },
+      ],
+    };
   }
   return chartYamlRules(file, text);
 }

@@ -36,7 +36,14 @@ export interface ValidationSpec {
 }
 
 export interface ValidationTools {
-  template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options?: TemplateOptions): Promise<RunResult>;
+  template(
+    release: string,
+    chart: string,
+    namespace: string,
+    valuesFiles: string[],
+    setString: Record<string, string>,
+    options?: TemplateOptions,
+  ): Promise<RunResult>;
   /** Workspace-relative files git tracks under these paths; null when the workspace is not a git repository. */
   tracked(paths: string[]): Promise<Set<string> | null>;
 }
@@ -58,12 +65,25 @@ function readValuesFile(root: string, file: string, prefix: string, chartName: s
   const base = { file, resource: `Chart/${chartName}`, field: '(file)', rule: 'chart.templates-render' as const };
   if (text === null) {
     if (!configuration) return { layer: { file, prefix, tree: {} }, violations: [] };
-    return { layer: null, violations: [{ ...base, message: `values file of configuration ${configuration} does not exist`, fix: 'create it, or remove it from the configuration' }] };
+    return {
+      layer: null,
+      violations: [{ ...base, message: `values file of configuration ${configuration} does not exist`, fix: 'create it, or remove it from the configuration' }],
+    };
   }
   const doc = parseDocument(text);
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return { layer: null, violations: [{ ...base, line: e.linePos?.[0].line, message: `values file is not valid YAML, so the chart cannot render: ${yamlError(e.message)}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
+    return {
+      layer: null,
+      violations: [
+        {
+          ...base,
+          line: e.linePos?.[0].line,
+          message: `values file is not valid YAML, so the chart cannot render: ${yamlError(e.message)}`,
+          fix: 'correct the YAML syntax (indentation, quoting)',
+        },
+      ],
+    };
   }
   return { layer: { file, prefix, tree: doc.toJS() ?? {} }, violations: [] };
 }
@@ -81,7 +101,15 @@ function blame(v: Violation, layers: readonly ValuesLayer[], sources: readonly C
   return at ? { ...rest, file: at.file, field: at.field, line: undefined } : rest;
 }
 
-async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools, tree: ChartTree, chartCopy: string, name: string, layers: ValuesLayer[], tracked: Promise<Set<string> | null>): Promise<{ violations: Violation[]; manifests: number }> {
+async function renderConfiguration(
+  spec: ValidationSpec,
+  tools: ValidationTools,
+  tree: ChartTree,
+  chartCopy: string,
+  name: string,
+  layers: ValuesLayer[],
+  tracked: Promise<Set<string> | null>,
+): Promise<{ violations: Violation[]; manifests: number }> {
   const configured = spec.configurations[name].map((f) => join(spec.chart, f));
   const valuesFiles = configured.map((f) => join(spec.root, f));
   let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {});
@@ -94,7 +122,14 @@ async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools,
   if (r.exitCode !== 0) return { violations: [...found, renderErrorRule(r.stderr, tree.sources, `${tree.dir}/Chart.yaml`)], manifests: 0 };
   const { manifests, invalid } = parseRendered(r.stdout, tree.sources);
   found.push(...invalid.map((i) => invalidManifestRule(i.file, i.problem, tree.name)));
-  found.push(...deploymentRules(manifests), ...serviceRules(manifests), ...configMapRules(manifests), ...secretRules(manifests), ...podRules(manifests), ...containerImageRules(manifests));
+  found.push(
+    ...deploymentRules(manifests),
+    ...serviceRules(manifests),
+    ...configMapRules(manifests),
+    ...secretRules(manifests),
+    ...podRules(manifests),
+    ...containerImageRules(manifests),
+  );
   // Outside a git repository every file counts as committed: a secret in a values file is still in the wrong place.
   const files = await tracked;
   const isTracked = (f: string) => files === null || files.has(f);
@@ -102,7 +137,14 @@ async function renderConfiguration(spec: ValidationSpec, tools: ValidationTools,
   // environment either): an untracked values file is how a secret may arrive locally.
   let committed = manifests;
   if (!configured.every(isTracked)) {
-    const c = await tools.template(spec.release, chartCopy, spec.namespace, configured.filter(isTracked).map((f) => join(spec.root, f)), {}, { skipSchemaValidation: true });
+    const c = await tools.template(
+      spec.release,
+      chartCopy,
+      spec.namespace,
+      configured.filter(isTracked).map((f) => join(spec.root, f)),
+      {},
+      { skipSchemaValidation: true },
+    );
     committed = c.exitCode === 0 ? parseRendered(c.stdout, tree.sources).manifests : [];
   }
   found.push(...committedSecretRules(committed, layers, { tracked: isTracked, text: (f) => readText(spec.root, f) }));
@@ -123,7 +165,10 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
     if (!cache.has(file)) cache.set(file, readValuesFile(spec.root, file, prefix, tree.name, configuration));
     return cache.get(file)!;
   };
-  const chartLayers = [...tree.fileDependencies.map((d) => values(`${d.dir}/values.yaml`, d.dependency.alias ?? d.dependency.name, null)), values(`${spec.chart}/values.yaml`, '', null)];
+  const chartLayers = [
+    ...tree.fileDependencies.map((d) => values(`${d.dir}/values.yaml`, d.dependency.alias ?? d.dependency.name, null)),
+    values(`${spec.chart}/values.yaml`, '', null),
+  ];
   const configurations = Object.entries(spec.configurations).map(([name, files]) => {
     const all = [...chartLayers, ...files.map((f) => values(join(spec.chart, f), '', name))];
     return { name, all, layers: all.map((v) => v.layer).filter((l): l is ValuesLayer => l !== null), renderable: all.every((v) => v.layer !== null) };
@@ -135,7 +180,13 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
 
   const renderable = configurations.filter((c) => c.renderable);
   if (tree.metadata && renderable.length) {
-    const tracked = tools.tracked([spec.chart, ...tree.fileDependencies.map((d) => d.dir), ...Object.values(spec.configurations).flat().map((f) => join(spec.chart, f))]);
+    const tracked = tools.tracked([
+      spec.chart,
+      ...tree.fileDependencies.map((d) => d.dir),
+      ...Object.values(spec.configurations)
+        .flat()
+        .map((f) => join(spec.chart, f)),
+    ]);
     const copy = assembleChart(spec.root, tree);
     try {
       const results = await Promise.all(

@@ -12,7 +12,14 @@ jest.setTimeout(30_000);
 describe('the tools', () => {
   it('render with helm template only: no cluster, no --validate, no kube context', () => {
     expect(templateArgv('todo-app', '/tmp/c', 'default', ['/w/values-dev.yaml'], {}, { skipSchemaValidation: true })).toEqual([
-      'template', 'todo-app', '/tmp/c', '--namespace', 'default', '--values', '/w/values-dev.yaml', '--skip-schema-validation',
+      'template',
+      'todo-app',
+      '/tmp/c',
+      '--namespace',
+      'default',
+      '--values',
+      '/w/values-dev.yaml',
+      '--skip-schema-validation',
     ]);
     expect(lsFilesArgv(['charts/todo-app'])).toEqual(['ls-files', '-z', '--', 'charts/todo-app']);
   });
@@ -36,7 +43,39 @@ describe('the corpus', () => {
   it('covers every rule', () => {
     const rules = new Set(CASES.map((c) => c.rule));
     expect(CASES.length).toBeGreaterThanOrEqual(20);
-    for (const rule of ['image.repository-name', 'image.tag-not-latest', 'image.tag-format', 'image.dockerfile-exists', 'chart.yaml-valid', 'chart.required-fields', 'chart.version-semver', 'chart.templates-render', 'chart.values-schema', 'chart.file-dependencies-exist', 'chart.lock-matches', 'deployment.replicas-non-negative', 'deployment.requests-within-limits', 'deployment.probe-handler', 'deployment.container-ports-unique', 'deployment.selector-matches-template', 'service.type', 'service.port-range', 'service.port-names-unique', 'service.target-port-exists', 'service.selector-matches-pods', 'configmap.key-name', 'configmap.size', 'configmap.utf8', 'secret.key-name', 'secret.size', 'secret.base64', 'secret.not-committed', 'pod.has-containers', 'pod.volume-mounts-declared', 'pod.config-references-exist'] as const) {
+    for (const rule of [
+      'image.repository-name',
+      'image.tag-not-latest',
+      'image.tag-format',
+      'image.dockerfile-exists',
+      'chart.yaml-valid',
+      'chart.required-fields',
+      'chart.version-semver',
+      'chart.templates-render',
+      'chart.values-schema',
+      'chart.file-dependencies-exist',
+      'chart.lock-matches',
+      'deployment.replicas-non-negative',
+      'deployment.requests-within-limits',
+      'deployment.probe-handler',
+      'deployment.container-ports-unique',
+      'deployment.selector-matches-template',
+      'service.type',
+      'service.port-range',
+      'service.port-names-unique',
+      'service.target-port-exists',
+      'service.selector-matches-pods',
+      'configmap.key-name',
+      'configmap.size',
+      'configmap.utf8',
+      'secret.key-name',
+      'secret.size',
+      'secret.base64',
+      'secret.not-committed',
+      'pod.has-containers',
+      'pod.volume-mounts-declared',
+      'pod.config-references-exist',
+    ] as const) {
       expect(rules).toContain(rule);
     }
   });

@@ -86,5 +86,12 @@ export function mergeViolations(all: Violation[]): Violation[] {
   const specific = new Set([...byKey.values()].filter((v) => v.rule !== 'chart.values-schema').map((v) => `${v.file}\0${v.field}`));
   return [...byKey.values()]
     .filter((v) => v.rule !== 'chart.values-schema' || !specific.has(`${v.file}\0${v.field}`))
-    .sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.resource.localeCompare(b.resource) || a.field.localeCompare(b.field) || a.rule.localeCompare(b.rule));
+    .sort(
+      (a, b) =>
+        a.file.localeCompare(b.file) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        a.resource.localeCompare(b.resource) ||
+        a.field.localeCompare(b.field) ||
+        a.rule.localeCompare(b.rule),
+    );
 }

@@ -14,8 +14,13 @@ import { DockerBuildExecutorSchema } from './schema';
 export default async function dockerBuildHasher(task: Task, context: HasherContext): Promise<Hash> {
   const base = await context.hasher.hashTask(task, context.taskGraph, hasherEnv(context));
   const o = targetOptions<DockerBuildExecutorSchema>(task, context);
-  const images = Object.values(o.buildArgs ?? {}).filter((v) => /^[a-z0-9][\w./-]*:[\w.-]+$/.test(v)).sort();
+  const images = Object.values(o.buildArgs ?? {})
+    .filter((v) => /^[a-z0-9][\w./-]*:[\w.-]+$/.test(v))
+    .sort();
   const docker = new Docker(run);
   const ids = await Promise.all(images.map(async (i) => `${i}=${(await docker.inspect(i).catch(() => null))?.id ?? 'absent'}`));
-  return { value: combine(base.value, pluginDigest(), ...ids), details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:base-images': combine(...ids) } } };
+  return {
+    value: combine(base.value, pluginDigest(), ...ids),
+    details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:base-images': combine(...ids) } },
+  };
 }

@@ -10,7 +10,10 @@ export interface NormalizedBuild extends Omit<BuildSpec, 'tag'> {
 export function normalizeBuildOptions(o: DockerBuildExecutorSchema, project: string): NormalizedBuild {
   const repository = o.repository ?? project;
   const problem = repositoryProblem(repository);
-  if (problem) throw new Error(`image repository '${repository}' (option repository of ${project}:docker-build) ${problem}. Fix: use a lowercase name such as ${repository.toLowerCase().replace(/[^a-z0-9._/-]/g, '-')}`);
+  if (problem)
+    throw new Error(
+      `image repository '${repository}' (option repository of ${project}:docker-build) ${problem}. Fix: use a lowercase name such as ${repository.toLowerCase().replace(/[^a-z0-9._/-]/g, '-')}`,
+    );
   return {
     dockerfile: o.dockerfile,
     context: o.context ?? '.',

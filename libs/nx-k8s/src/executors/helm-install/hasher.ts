@@ -14,7 +14,13 @@ export default function releaseHasher(task: Task, context: HasherContext) {
   return clusterAwareHash(task, context, async () => {
     const env = hasherEnv(context);
     const coordinates = { ...task.target, projectRoot: context.projectGraph.nodes[task.target.project].data.root };
-    const o = normalizeReleaseOptions(targetOptions<HelmInstallExecutorSchema>(task, context), coordinates, workspaceRoot, env, imageProjectsOf(context.projectsConfigurations.projects));
+    const o = normalizeReleaseOptions(
+      targetOptions<HelmInstallExecutorSchema>(task, context),
+      coordinates,
+      workspaceRoot,
+      env,
+      imageProjectsOf(context.projectsConfigurations.projects),
+    );
     const cluster = connect(o, env, run);
     const helm = new Helm(run, cluster.context.name);
     const digest = await releaseDigest(o, helm);

@@ -20,7 +20,9 @@ export default async function helmInstall(options: HelmInstallExecutorSchema, co
     const digest = await releaseDigest(o, new Helm(run, cluster.context.name));
     const started = Date.now();
     o.secretNotes.forEach(log);
-    log(`values: chart defaults < ${o.valuesFiles.map((f) => relative(o.chartDir, f)).join(' < ') || '(no values files)'} < set < images < secrets; images ${Object.values(o.images).join(' ') || 'none'}; ${Object.keys(o.secretValues).length} secret(s)`);
+    log(
+      `values: chart defaults < ${o.valuesFiles.map((f) => relative(o.chartDir, f)).join(' < ') || '(no values files)'} < set < images < secrets; images ${Object.values(o.images).join(' ') || 'none'}; ${Object.keys(o.secretValues).length} secret(s)`,
+    );
     const lock = { server: cluster.context.server, namespace: o.namespace, release: o.release };
     const what = `nx run ${task.project}:${task.target}${task.configuration ? `:${task.configuration}` : ''}`;
     const spec = { ...o, digest, stdinValues: stdinValues(o) };

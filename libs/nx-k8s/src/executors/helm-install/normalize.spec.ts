@@ -31,8 +31,17 @@ describe('helm-install options', () => {
   it('sends set, images and secrets as one literal document, secrets last', () => {
     const root = workspace();
     writeFileSync(join(root, '.env'), 'GROQ_API_KEY="k$1,2 #3"\n');
-    const o = normalizeReleaseOptions({ set: { 'frontend.replicaCount': 2, 'global.config.FRONTEND_URL': 'http://a,b' }, secrets: { GROQ_API_KEY: 'global.secrets.GROQ_API_KEY' } }, task, root, env(), []);
-    expect(JSON.parse(stdinValues(o)!)).toEqual({ frontend: { replicaCount: 2 }, global: { config: { FRONTEND_URL: 'http://a,b' }, secrets: { GROQ_API_KEY: 'k$1,2 #3' } } });
+    const o = normalizeReleaseOptions(
+      { set: { 'frontend.replicaCount': 2, 'global.config.FRONTEND_URL': 'http://a,b' }, secrets: { GROQ_API_KEY: 'global.secrets.GROQ_API_KEY' } },
+      task,
+      root,
+      env(),
+      [],
+    );
+    expect(JSON.parse(stdinValues(o)!)).toEqual({
+      frontend: { replicaCount: 2 },
+      global: { config: { FRONTEND_URL: 'http://a,b' }, secrets: { GROQ_API_KEY: 'k$1,2 #3' } },
+    });
     expect(o.secretsDigest).not.toContain('k$1');
     expect(stdinValues(normalizeReleaseOptions({}, task, root, env(), []))).toBeNull();
   });

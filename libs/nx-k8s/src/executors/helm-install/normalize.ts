@@ -44,18 +44,33 @@ export function imageValues(images: Record<string, string>, root: string): Recor
 }
 
 /** The option, else what the chart's values say it deploys (see release/images). */
-export function releaseImages(o: { chart?: string; images?: Record<string, string> }, projectRoot: string, root: string, imageProjects: ImageProject[]): Record<string, string> {
+export function releaseImages(
+  o: { chart?: string; images?: Record<string, string> },
+  projectRoot: string,
+  root: string,
+  imageProjects: ImageProject[],
+): Record<string, string> {
   return o.images ?? imagesDeployedBy(resolve(root, o.chart ?? projectRoot), imageProjects);
 }
 
-export function normalizeReleaseOptions(o: HelmInstallExecutorSchema, task: TaskCoordinates, root: string, env: NodeJS.ProcessEnv, imageProjects: ImageProject[]): NormalizedRelease {
+export function normalizeReleaseOptions(
+  o: HelmInstallExecutorSchema,
+  task: TaskCoordinates,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  imageProjects: ImageProject[],
+): NormalizedRelease {
   const where = `${task.project}:${task.target}`;
   const chart = o.chart ?? task.projectRoot;
   const chartDir = resolve(root, chart);
-  if (!existsSync(join(chartDir, 'Chart.yaml'))) throw new Error(`no chart at ${chart} (Chart.yaml is missing; option chart of ${where}). Fix: point option chart at a Helm chart directory`);
+  if (!existsSync(join(chartDir, 'Chart.yaml')))
+    throw new Error(`no chart at ${chart} (Chart.yaml is missing; option chart of ${where}). Fix: point option chart at a Helm chart directory`);
   const valuesFiles = (o.valuesFiles ?? []).map((f) => resolve(chartDir, f));
   const missing = valuesFiles.find((f) => !existsSync(f));
-  if (missing) throw new Error(`values file ${relative(root, missing)} does not exist (option valuesFiles of ${where}). Fix: create it or remove it from the configuration`);
+  if (missing)
+    throw new Error(
+      `values file ${relative(root, missing)} does not exist (option valuesFiles of ${where}). Fix: create it or remove it from the configuration`,
+    );
   const envFile = o.envFile ?? '.env';
   const secrets = readSecrets(o.secrets ?? {}, env, { root, envFile, nxDotenvFiles: nxDotenvFiles(task.projectRoot, task.target, task.configuration) });
   return {

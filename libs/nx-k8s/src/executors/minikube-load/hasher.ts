@@ -21,6 +21,11 @@ export default function loadHasher(task: Task, context: HasherContext) {
     if (!existsSync(file)) return { identity, desired: 'no image record', inSync: false, note: 'no image record' };
     const record = readRecord<ImageRecord>(file, `run nx run ${task.target.project}:${o.buildTarget}`);
     const loaded = await isLoaded(record, cluster.target, run);
-    return { identity, desired: `${record.ref}@${record.id}|${cluster.target.kind}`, inSync: loaded, note: loaded ? 'image present in the cluster' : 'image not in the cluster' };
+    return {
+      identity,
+      desired: `${record.ref}@${record.id}|${cluster.target.kind}`,
+      inSync: loaded,
+      note: loaded ? 'image present in the cluster' : 'image not in the cluster',
+    };
   });
 }

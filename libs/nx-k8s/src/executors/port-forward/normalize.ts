@@ -19,15 +19,19 @@ export interface NormalizedPortForward {
 export function normalizePortForwardOptions(o: PortForwardExecutorSchema, context: ExecutorContext): NormalizedPortForward {
   const project = context.projectName!;
   const readyTimeout = o.readyTimeout ?? 120;
-  if (!(readyTimeout > 0)) throw new Error(`readyTimeout ${readyTimeout} (option of ${project}:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120`);
+  if (!(readyTimeout > 0))
+    throw new Error(`readyTimeout ${readyTimeout} (option of ${project}:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120`);
   const targets = context.projectsConfigurations?.projects[project]?.targets ?? {};
-  const helmInstall = Object.values(targets).find((t) => t.executor === EXECUTORS.release) as TargetConfiguration<{ release?: string; namespace?: string }> | undefined;
+  const helmInstall = Object.values(targets).find((t) => t.executor === EXECUTORS.release) as
+    TargetConfiguration<{ release?: string; namespace?: string }> | undefined;
   const namespace = o.namespace ?? helmInstall?.options?.namespace ?? 'default';
   return {
     release: o.release ?? helmInstall?.options?.release ?? project,
     namespace,
     context: o.context,
     readyTimeoutMs: readyTimeout * 1000,
-    forwards: o.forwards?.map((f) => ({ service: f.service, namespace, remotePort: f.port, localPort: f.localPort ?? f.port, healthPath: f.healthPath ?? '/' })) ?? null,
+    forwards:
+      o.forwards?.map((f) => ({ service: f.service, namespace, remotePort: f.port, localPort: f.localPort ?? f.port, healthPath: f.healthPath ?? '/' })) ??
+      null,
   };
 }

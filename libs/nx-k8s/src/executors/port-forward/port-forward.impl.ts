@@ -25,7 +25,13 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
       forwards = o.forwards;
     } else {
       const manifest = await new Helm(run, cluster.context.name).manifest(o.release, o.namespace);
-      forwards = releaseForwards(manifest, { release: o.release, namespace: o.namespace, context: cluster.context.name, project: context.projectName!, target: context.targetName! });
+      forwards = releaseForwards(manifest, {
+        release: o.release,
+        namespace: o.namespace,
+        context: cluster.context.name,
+        project: context.projectName!,
+        target: context.targetName!,
+      });
       log(describeDiscovered(forwards, o.release));
     }
   } catch (e) {
@@ -51,7 +57,9 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
     if (e.type === 'ready' && !e.reconnect && ++firstReady === specs.length) allReady();
   };
   const timing = { readyTimeoutMs: o.readyTimeoutMs };
-  const supervisors = specs.map((s) => new Supervisor(s, cluster.kubectl.portForwardArgv(s.namespace, `svc/${s.service}`, s.localPort, s.remotePort), onEvent, timing));
+  const supervisors = specs.map(
+    (s) => new Supervisor(s, cluster.kubectl.portForwardArgv(s.namespace, `svc/${s.service}`, s.localPort, s.remotePort), onEvent, timing),
+  );
 
   // No kubectl may outlive this task, however it ends.
   const killAll = () => supervisors.forEach((s) => s.killNow());

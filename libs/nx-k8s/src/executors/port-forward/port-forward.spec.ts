@@ -48,7 +48,10 @@ process.stdout.write(fs.readFileSync(${JSON.stringify(manifest)}, 'utf8'));
   );
   chmodSync(join(bin, 'helm'), 0o755);
   const kubeconfig = join(tmp, 'kubeconfig');
-  writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\ncurrent-context: fake\ncontexts:\n- name: fake\n  context: { cluster: fake }\nclusters:\n- name: fake\n  cluster: { server: "https://127.0.0.1:1" }\n');
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\ncurrent-context: fake\ncontexts:\n- name: fake\n  context: { cluster: fake }\nclusters:\n- name: fake\n  cluster: { server: "https://127.0.0.1:1" }\n',
+  );
   process.env.PATH = `${bin}:${process.env.PATH}`;
   process.env.KUBECONFIG = kubeconfig;
 });
@@ -107,10 +110,15 @@ async function discover(options: Partial<PortForwardExecutorSchema>) {
   jest.spyOn(logger, 'error').mockImplementation((m) => void errors.push(String(m)));
   jest.spyOn(logger, 'info').mockImplementation((m) => void info.push(String(m)));
   // A renamed release target (plugin option releaseTargetName) is found by its executor.
-  const projects = { 'todo-app': { root: 'charts/todo-app', targets: { release: { executor: 'nx-k8s:helm-install', options: { release: 'todo-app', namespace: 'apps' } } } } };
+  const projects = {
+    'todo-app': { root: 'charts/todo-app', targets: { release: { executor: 'nx-k8s:helm-install', options: { release: 'todo-app', namespace: 'apps' } } } },
+  };
   const gen = portForward(options, { ...context, projectsConfigurations: { version: 2, projects } } as ExecutorContext);
   const first = await gen.next();
-  const helm = readFileSync(helmCalls, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const helm = readFileSync(helmCalls, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   return { gen, first, errors, info, helm };
 }
 
@@ -121,7 +129,11 @@ describe('port-forward executor', () => {
     const r = await start('missing', { readyTimeout: 6 });
     expect(r.first.value).toEqual({ success: false });
     expect(r.seconds).toBeLessThan(10);
-    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: kubectl port-forward keeps failing \(Error from server \(NotFound\): services "todo-x" not found\) after \d+ attempts in [1-6] s\. Fix: deploy the release/)]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^nx-k8s todo-app:port-forward: svc\/todo-x: kubectl port-forward keeps failing \(Error from server \(NotFound\): services "todo-x" not found\) after \d+ attempts in [1-6] s\. Fix: deploy the release/,
+      ),
+    ]);
     expect((await r.gen.next()).done).toBe(true);
     expect(kubectlsAlive()).toEqual([]);
   }, 20_000);
@@ -129,7 +141,11 @@ describe('port-forward executor', () => {
   it('fails with one line when the health path never answers within readyTimeout', async () => {
     const r = await start('unhealthy', { readyTimeout: 1 });
     expect(r.first.value).toEqual({ success: false });
-    expect(r.errors).toEqual([expect.stringMatching(/^nx-k8s todo-app:port-forward: svc\/todo-x: http:\/\/127\.0\.0\.1:\d+\/api\/health did not answer below HTTP 400 within 1 s \(last: HTTP 503\)\. Fix: /)]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^nx-k8s todo-app:port-forward: svc\/todo-x: http:\/\/127\.0\.0\.1:\d+\/api\/health did not answer below HTTP 400 within 1 s \(last: HTTP 503\)\. Fix: /,
+      ),
+    ]);
     await new Promise((res) => setTimeout(res, 200));
     expect(kubectlsAlive()).toEqual([]);
   }, 15_000);
@@ -149,8 +165,12 @@ describe('port-forward executor', () => {
     expect(r.errors).toEqual([]);
     expect(r.first.value).toEqual({ success: true });
     expect(r.helm).toEqual([['get', 'manifest', 'todo-app', '--namespace', 'apps', '--kube-context', 'fake']]);
-    expect(r.info).toContain('[todo-app] forwards of release todo-app (no option forwards): svc/todo-backend:8000 (readiness /health), svc/todo-frontend:3000 (readiness /api/health)');
-    expect(r.info).toContainEqual(expect.stringMatching(/^\[todo-app\] ready: http:\/\/127\.0\.0\.1:\d+ -> svc\/todo-frontend:3000 \(\/api\/health answers\)$/));
+    expect(r.info).toContain(
+      '[todo-app] forwards of release todo-app (no option forwards): svc/todo-backend:8000 (readiness /health), svc/todo-frontend:3000 (readiness /api/health)',
+    );
+    expect(r.info).toContainEqual(
+      expect.stringMatching(/^\[todo-app\] ready: http:\/\/127\.0\.0\.1:\d+ -> svc\/todo-frontend:3000 \(\/api\/health answers\)$/),
+    );
     expect(kubectlsAlive()).toHaveLength(2);
     await r.gen.return(undefined);
     await new Promise((res) => setTimeout(res, 200));
@@ -172,6 +192,8 @@ describe('port-forward executor', () => {
   it('refuses a readyTimeout that is not a positive number of seconds', async () => {
     const r = await start('healthy', { readyTimeout: 0 });
     expect(r.first.value).toEqual({ success: false });
-    expect(r.errors).toEqual(['nx-k8s todo-app:port-forward: readyTimeout 0 (option of todo-app:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120']);
+    expect(r.errors).toEqual([
+      'nx-k8s todo-app:port-forward: readyTimeout 0 (option of todo-app:port-forward) is not a positive number of seconds. Fix: set it to e.g. 120',
+    ]);
   });
 });

@@ -38,15 +38,29 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
   const project = context.projectName!;
   const helmInstall = target<HelmInstallOptions>(context, project, EXECUTORS.release);
   const projects = context.projectsConfigurations!.projects;
-  const images = o.images ?? releaseImages({ chart: o.chart ?? helmInstall?.options?.chart, images: helmInstall?.options?.images }, projectRoot(context), context.root, imageProjectsOf(projects));
+  const images =
+    o.images ??
+    releaseImages(
+      { chart: o.chart ?? helmInstall?.options?.chart, images: helmInstall?.options?.images },
+      projectRoot(context),
+      context.root,
+      imageProjectsOf(projects),
+    );
   const imageProjects = [...new Set(Object.values(images))].sort();
-  const builds = imageProjects.map((p) => ({ project: p, root: context.projectsConfigurations?.projects[p]?.root, build: target<DockerBuildOptions>(context, p, EXECUTORS.build) }));
+  const builds = imageProjects.map((p) => ({
+    project: p,
+    root: context.projectsConfigurations?.projects[p]?.root,
+    build: target<DockerBuildOptions>(context, p, EXECUTORS.build),
+  }));
   for (const b of builds) {
-    if (!b.root) throw new Error(`option images of ${project}:validate names project ${b.project}, which does not exist. Fix: use project names from nx show projects`);
+    if (!b.root)
+      throw new Error(`option images of ${project}:validate names project ${b.project}, which does not exist. Fix: use project names from nx show projects`);
   }
   const dockerfiles = o.dockerfiles
     ? o.dockerfiles.map((file) => ({ file, listedBy: `option dockerfiles of ${project}:validate` }))
-    : builds.filter((b) => b.build?.options?.dockerfile).map((b) => ({ file: b.build!.options!.dockerfile!, listedBy: `option dockerfile of ${b.project}:docker-build` }));
+    : builds
+        .filter((b) => b.build?.options?.dockerfile)
+        .map((b) => ({ file: b.build!.options!.dockerfile!, listedBy: `option dockerfile of ${b.project}:docker-build` }));
   return {
     root: context.root,
     chart: o.chart ?? projectRoot(context),
@@ -54,6 +68,8 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
     namespace: helmInstall?.options?.namespace ?? 'default',
     configurations: o.configurations ?? configurationsOf(helmInstall),
     dockerfiles,
-    repositories: builds.filter((b) => b.build).map((b) => ({ project: b.project, projectFile: `${b.root}/project.json`, repository: b.build!.options?.repository ?? b.project })),
+    repositories: builds
+      .filter((b) => b.build)
+      .map((b) => ({ project: b.project, projectFile: `${b.root}/project.json`, repository: b.build!.options?.repository ?? b.project })),
   };
 }

@@ -25,9 +25,13 @@ export default async function validate(options: ValidateExecutorSchema, context:
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (result.violations.length) {
       for (const v of result.violations) logger.error(mask(formatViolation(v, configurations)));
-      throw new Error(`${result.violations.length} violation(s) of the data model's validation rules in ${spec.chart} (${configurations.join(', ')}), ${spec.dockerfiles.length} Dockerfile(s); nothing was deployed`);
+      throw new Error(
+        `${result.violations.length} violation(s) of the data model's validation rules in ${spec.chart} (${configurations.join(', ')}), ${spec.dockerfiles.length} Dockerfile(s); nothing was deployed`,
+      );
     }
     const rendered = configurations.map((c) => `${c} (${result.rendered[c]} manifests)`).join(', ');
-    log(`valid: chart ${spec.chart} rendered for ${rendered}, ${spec.dockerfiles.length} Dockerfile(s), ${spec.repositories.length} image repositories (${seconds} s)`);
+    log(
+      `valid: chart ${spec.chart} rendered for ${rendered}, ${spec.dockerfiles.length} Dockerfile(s), ${spec.repositories.length} image repositories (${seconds} s)`,
+    );
   });
 }

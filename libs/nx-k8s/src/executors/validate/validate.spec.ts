@@ -17,7 +17,11 @@ let resolved: Record<string, ProjectConfiguration> = {};
 beforeAll(() => {
   const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-validate-graph-'));
   try {
-    execFileSync(join(WORKSPACE, 'node_modules/.bin/nx'), ['graph', `--file=${join(tmp, 'graph.json')}`], { cwd: WORKSPACE, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' }, stdio: 'pipe' });
+    execFileSync(join(WORKSPACE, 'node_modules/.bin/nx'), ['graph', `--file=${join(tmp, 'graph.json')}`], {
+      cwd: WORKSPACE,
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' },
+      stdio: 'pipe',
+    });
     const nodes = JSON.parse(readFileSync(join(tmp, 'graph.json'), 'utf8')).graph.nodes as Record<string, { data: ProjectConfiguration }>;
     resolved = Object.fromEntries(Object.entries(nodes).map(([name, n]) => [name, n.data]));
   } finally {
@@ -60,7 +64,11 @@ describe('validate executor', () => {
         { project: 'frontend', projectFile: 'apps/frontend/project.json', repository: 'todo-frontend' },
       ],
     });
-    expect(normalizeValidateOptions({ configurations: { ci: [] }, dockerfiles: ['x.Dockerfile'], images: {} }, context())).toMatchObject({ configurations: { ci: [] }, dockerfiles: [{ file: 'x.Dockerfile' }], repositories: [] });
+    expect(normalizeValidateOptions({ configurations: { ci: [] }, dockerfiles: ['x.Dockerfile'], images: {} }, context())).toMatchObject({
+      configurations: { ci: [] },
+      dockerfiles: [{ file: 'x.Dockerfile' }],
+      repositories: [],
+    });
   });
 
   it('passes the real chart for dev and prod', async () => {
@@ -81,7 +89,9 @@ describe('validate executor', () => {
     try {
       const backend = project('backend');
       backend.targets!['docker-build'].options.repository = 'Todo-Backend';
-      await expect(validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { frontend: 'frontend', backend: 'backend' } }, context({ backend }))).resolves.toEqual({ success: false });
+      await expect(
+        validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { frontend: 'frontend', backend: 'backend' } }, context({ backend })),
+      ).resolves.toEqual({ success: false });
       expect(error.mock.calls.map((c) => c[0])).toEqual([
         'apps/backend/project.json: Image/Todo-Backend targets.docker-build.options.repository: repository "Todo-Backend" has uppercase letters (Docker repositories are lowercase) (image of project backend) [image.repository-name] Fix: use lowercase letters, digits and separators (. _ - /), e.g. todo-backend',
         'docker/missing.Dockerfile: Dockerfile/missing.Dockerfile (file): the Dockerfile does not exist (option dockerfiles of todo-app:validate) [image.dockerfile-exists] Fix: create it, or correct the path',

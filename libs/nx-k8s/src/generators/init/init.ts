@@ -30,7 +30,11 @@ function addIgnoreEntries(tree: Tree, entries: string[]): string[] {
   const text = tree.exists('.gitignore') ? tree.read('.gitignore', 'utf-8')! : '';
   const present = new Set(text.split(/\r?\n/).map((l) => l.trim()));
   const missing = entries.filter((e) => !present.has(e));
-  if (missing.length) tree.write('.gitignore', `${text}${text && !text.endsWith('\n') ? '\n' : ''}\n# nx-k8s: secrets, records and packaged subcharts (never task inputs)\n${missing.join('\n')}\n`);
+  if (missing.length)
+    tree.write(
+      '.gitignore',
+      `${text}${text && !text.endsWith('\n') ? '\n' : ''}\n# nx-k8s: secrets, records and packaged subcharts (never task inputs)\n${missing.join('\n')}\n`,
+    );
   return missing;
 }
 
@@ -45,12 +49,22 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema = {
   const added = addIgnoreEntries(tree, ['.env', `/${RECORDS_DIR}/`, '.nx-k8s-dependencies', ...packagedSubcharts(tree)]);
   if (!options.skipFormat) await formatFiles(tree);
   return () => {
-    logger.info(`nx-k8s: ${registered ? 'already registered in nx.json' : 'registered in nx.json plugins'}; .gitignore ${added.length ? `gained ${added.join(' ')}` : 'already had its entries'}`);
+    logger.info(
+      `nx-k8s: ${registered ? 'already registered in nx.json' : 'registered in nx.json plugins'}; .gitignore ${added.length ? `gained ${added.join(' ')}` : 'already had its entries'}`,
+    );
     logger.info('Next steps:');
-    logger.info('  - A project with a Dockerfile in its directory gets docker-build, minikube-load and deploy (a Dockerfile elsewhere: set option dockerfile of its docker-build target in project.json).');
-    logger.info('  - A Helm chart (Chart.yaml, not a file:// subchart) gets validate, helm-install (a configuration per values-<env>.yaml), deploy and port-forward; it deploys the images its values name in image.repository.');
-    logger.info('  - Secrets: map each environment variable to a values path in option secrets of helm-install, and put the values in .env (git-ignored) or the environment.');
-    logger.info('  - npx nx show project <name> shows what was inferred; npx nx run-many -t deploy builds, loads and deploys everything; npx nx run <chart>:port-forward opens it on localhost.');
+    logger.info(
+      '  - A project with a Dockerfile in its directory gets docker-build, minikube-load and deploy (a Dockerfile elsewhere: set option dockerfile of its docker-build target in project.json).',
+    );
+    logger.info(
+      '  - A Helm chart (Chart.yaml, not a file:// subchart) gets validate, helm-install (a configuration per values-<env>.yaml), deploy and port-forward; it deploys the images its values name in image.repository.',
+    );
+    logger.info(
+      '  - Secrets: map each environment variable to a values path in option secrets of helm-install, and put the values in .env (git-ignored) or the environment.',
+    );
+    logger.info(
+      '  - npx nx show project <name> shows what was inferred; npx nx run-many -t deploy builds, loads and deploys everything; npx nx run <chart>:port-forward opens it on localhost.',
+    );
   };
 }
 

@@ -15,15 +15,29 @@ describe('inputs from an ignore file', () => {
   });
 
   it('a denylist is everything in the context minus its patterns; Docker matches a bare name at the top only', () => {
-    expect(inputsFromIgnoreFile('apps/api', 'node_modules/\n*.md\n', DOCKERIGNORE, 'apps/api', kind)).toEqual(['{projectRoot}/**/*', '!{projectRoot}/node_modules/**/*', '!{projectRoot}/*.md', '!{projectRoot}/*.md/**/*']);
+    expect(inputsFromIgnoreFile('apps/api', 'node_modules/\n*.md\n', DOCKERIGNORE, 'apps/api', kind)).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/node_modules/**/*',
+      '!{projectRoot}/*.md',
+      '!{projectRoot}/*.md/**/*',
+    ]);
   });
 
   it('helm matches a bare name at any depth', () => {
-    expect(inputsFromIgnoreFile('charts/shop', 'tests/\n*.tgz\n', HELMIGNORE, 'charts/shop', kind)).toEqual(['{projectRoot}/**/*', '!{projectRoot}/**/tests/**/*', '!{projectRoot}/**/*.tgz', '!{projectRoot}/**/*.tgz/**/*']);
+    expect(inputsFromIgnoreFile('charts/shop', 'tests/\n*.tgz\n', HELMIGNORE, 'charts/shop', kind)).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/**/tests/**/*',
+      '!{projectRoot}/**/*.tgz',
+      '!{projectRoot}/**/*.tgz/**/*',
+    ]);
   });
 
   it('never excludes what a later ! line could bring back (more inputs, never fewer)', () => {
-    expect(inputsFromIgnoreFile('apps/api', 'docs\n!docs/keep.md\nlogs\n', DOCKERIGNORE, 'apps/api', kind)).toEqual(['{projectRoot}/**/*', '!{projectRoot}/logs', '!{projectRoot}/logs/**/*']);
+    expect(inputsFromIgnoreFile('apps/api', 'docs\n!docs/keep.md\nlogs\n', DOCKERIGNORE, 'apps/api', kind)).toEqual([
+      '{projectRoot}/**/*',
+      '!{projectRoot}/logs',
+      '!{projectRoot}/logs/**/*',
+    ]);
   });
 
   it('no ignore file: the whole directory', () => {

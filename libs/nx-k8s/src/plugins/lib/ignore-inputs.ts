@@ -64,8 +64,12 @@ export function inputsFromIgnoreFile(dir: string, ignore: string | null, syntax:
   const allowlist = entries.length > 0 && !entries[0].include && EVERYTHING.has(entries[0].pattern.replace(/\/$/, ''));
   const rest = allowlist ? entries.slice(1) : entries;
 
-  const positive = allowlist ? rest.filter((e) => e.include && e.pattern).flatMap((e) => globs(base, e.pattern, syntax, kind)) : [base ? `${base}/**/*` : '**/*'];
+  const positive = allowlist
+    ? rest.filter((e) => e.include && e.pattern).flatMap((e) => globs(base, e.pattern, syntax, kind))
+    : [base ? `${base}/**/*` : '**/*'];
   // An exclusion holds only when no `!` line after it could bring files back.
-  const negative = rest.filter((e, i) => !e.include && e.pattern && !EVERYTHING.has(e.pattern) && !rest.slice(i + 1).some((later) => later.include)).flatMap((e) => globs(base, e.pattern, syntax, kind));
+  const negative = rest
+    .filter((e, i) => !e.include && e.pattern && !EVERYTHING.has(e.pattern) && !rest.slice(i + 1).some((later) => later.include))
+    .flatMap((e) => globs(base, e.pattern, syntax, kind));
   return [...new Set(positive.map((g) => token(g, projectRoot))), ...new Set(negative.map((g) => `!${token(g, projectRoot)}`))];
 }

@@ -26,7 +26,8 @@ export function normalizePluginOptions(o: NxK8sPluginOptions | undefined): Norma
   };
   const seen = new Map<string, string>();
   for (const [option, name] of Object.entries(names)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(name)) throw new Error(`nx-k8s plugin option ${option} '${name}' is not a target name (nx.json plugins). Fix: use letters, digits, '-', '_' or ':'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9:_-]*$/.test(name))
+      throw new Error(`nx-k8s plugin option ${option} '${name}' is not a target name (nx.json plugins). Fix: use letters, digits, '-', '_' or ':'`);
     if (seen.has(name)) {
       throw new Error(`nx-k8s plugin options ${seen.get(name)} and ${option} are both '${name}' (nx.json plugins). Fix: give each target its own name`);
     }

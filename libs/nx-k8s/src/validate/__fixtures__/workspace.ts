@@ -18,7 +18,15 @@ export function helmOnPath(): void {
   if (!(process.env.PATH ?? '').split(':').includes(bin)) process.env.PATH = `${bin}:${process.env.PATH}`;
 }
 
-const COPIED = ['charts/todo-app', 'charts/frontend', 'charts/backend', 'docker/frontend.Dockerfile', 'docker/frontend.Dockerfile.dockerignore', 'docker/backend.Dockerfile', 'docker/backend.Dockerfile.dockerignore'];
+const COPIED = [
+  'charts/todo-app',
+  'charts/frontend',
+  'charts/backend',
+  'docker/frontend.Dockerfile',
+  'docker/frontend.Dockerfile.dockerignore',
+  'docker/backend.Dockerfile',
+  'docker/backend.Dockerfile.dockerignore',
+];
 
 export class Workspace {
   readonly root = mkdtempSync(join(tmpdir(), 'nx-k8s-validate-case-'));
@@ -28,7 +36,10 @@ export class Workspace {
       cpSync(join(WORKSPACE, p), join(this.root, p), {
         recursive: true,
         // Chart sources only: not the Nx project's tests and tooling, not packages built in place.
-        filter: (src) => !['tests', 'node_modules', 'scripts', 'project.json', 'jest.config.ts', 'tsconfig.spec.json'].includes(basename(src)) && !src.endsWith('.tgz') && !src.endsWith('.nx-k8s-dependencies'),
+        filter: (src) =>
+          !['tests', 'node_modules', 'scripts', 'project.json', 'jest.config.ts', 'tsconfig.spec.json'].includes(basename(src)) &&
+          !src.endsWith('.tgz') &&
+          !src.endsWith('.nx-k8s-dependencies'),
       });
     }
   }

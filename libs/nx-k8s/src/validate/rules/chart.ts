@@ -6,7 +6,8 @@ import { parseDocument } from 'yaml';
 import { Violation } from '../violation';
 
 /** Semantic Versioning 2.0.0, as the data model requires (MAJOR.MINOR.PATCH, optional pre-release and build). */
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** The first line of a yaml parse error, without the colon that introduces its code excerpt. */
 export function yamlError(message: string): string {
@@ -43,25 +44,72 @@ export function chartYamlRules(file: string, text: string): { metadata: ChartMet
   const base = { file, resource };
   if (doc.errors.length) {
     const e = doc.errors[0];
-    return { metadata: null, violations: [{ ...base, line: e.linePos?.[0].line, field: '(file)', rule: 'chart.yaml-valid', message: `Chart.yaml is not valid YAML: ${yamlError(e.message)}`, fix: 'correct the YAML syntax (indentation, quoting)' }] };
+    return {
+      metadata: null,
+      violations: [
+        {
+          ...base,
+          line: e.linePos?.[0].line,
+          field: '(file)',
+          rule: 'chart.yaml-valid',
+          message: `Chart.yaml is not valid YAML: ${yamlError(e.message)}`,
+          fix: 'correct the YAML syntax (indentation, quoting)',
+        },
+      ],
+    };
   }
   const m = doc.toJS() as ChartMetadata;
   if (m === null || typeof m !== 'object' || Array.isArray(m)) {
-    return { metadata: null, violations: [{ ...base, field: '(file)', rule: 'chart.yaml-valid', message: 'Chart.yaml is not a YAML mapping', fix: 'write Chart.yaml as apiVersion, name, version, ... fields' }] };
+    return {
+      metadata: null,
+      violations: [
+        {
+          ...base,
+          field: '(file)',
+          rule: 'chart.yaml-valid',
+          message: 'Chart.yaml is not a YAML mapping',
+          fix: 'write Chart.yaml as apiVersion, name, version, ... fields',
+        },
+      ],
+    };
   }
   const violations: Violation[] = [];
   for (const field of ['apiVersion', 'name', 'version'] as const) {
     if (typeof m[field] !== 'string' || m[field] === '') {
-      violations.push({ ...base, field, rule: 'chart.required-fields', message: `Chart.yaml has no ${field}`, fix: field === 'apiVersion' ? 'add apiVersion: v2' : field === 'version' ? 'add version: 0.1.0 (a semantic version)' : 'add name: <chart name>' });
+      violations.push({
+        ...base,
+        field,
+        rule: 'chart.required-fields',
+        message: `Chart.yaml has no ${field}`,
+        fix: field === 'apiVersion' ? 'add apiVersion: v2' : field === 'version' ? 'add version: 0.1.0 (a semantic version)' : 'add name: <chart name>',
+      });
     }
   }
   if (typeof m.apiVersion === 'string' && m.apiVersion !== '' && !['v1', 'v2'].includes(m.apiVersion)) {
-    violations.push({ ...base, field: 'apiVersion', rule: 'chart.required-fields', message: `apiVersion ${JSON.stringify(m.apiVersion)} is not a Helm chart API version`, fix: 'use apiVersion: v2' });
+    violations.push({
+      ...base,
+      field: 'apiVersion',
+      rule: 'chart.required-fields',
+      message: `apiVersion ${JSON.stringify(m.apiVersion)} is not a Helm chart API version`,
+      fix: 'use apiVersion: v2',
+    });
   }
   if (typeof m.version === 'string' && m.version !== '' && !isSemver(m.version)) {
-    violations.push({ ...base, field: 'version', rule: 'chart.version-semver', message: `version ${JSON.stringify(m.version)} is not a semantic version (MAJOR.MINOR.PATCH)`, fix: `use e.g. ${suggestVersion(m.version)}` });
+    violations.push({
+      ...base,
+      field: 'version',
+      rule: 'chart.version-semver',
+      message: `version ${JSON.stringify(m.version)} is not a semantic version (MAJOR.MINOR.PATCH)`,
+      fix: `use e.g. ${suggestVersion(m.version)}`,
+    });
   } else if (m.version !== undefined && typeof m.version !== 'string') {
-    violations.push({ ...base, field: 'version', rule: 'chart.version-semver', message: `version ${JSON.stringify(m.version)} is a ${typeof m.version}, not a semantic version string`, fix: `quote it as a full version, e.g. version: "${suggestVersion(String(m.version))}"` });
+    violations.push({
+      ...base,
+      field: 'version',
+      rule: 'chart.version-semver',
+      message: `version ${JSON.stringify(m.version)} is a ${typeof m.version}, not a semantic version string`,
+      fix: `quote it as a full version, e.g. version: "${suggestVersion(String(m.version))}"`,
+    });
   }
   return { metadata: violations.length ? null : m, violations };
 }
@@ -83,13 +131,31 @@ export interface ResolvedDependency {
 export function fileDependencyRules(chartFile: string, chartName: string, deps: readonly ResolvedDependency[]): Violation[] {
   const out: Violation[] = [];
   for (const { dependency: d, dir, found } of deps) {
-    const base = { file: chartFile, resource: `Chart/${chartName}`, field: `dependencies[${d.name}].repository`, rule: 'chart.file-dependencies-exist' as const };
+    const base = {
+      file: chartFile,
+      resource: `Chart/${chartName}`,
+      field: `dependencies[${d.name}].repository`,
+      rule: 'chart.file-dependencies-exist' as const,
+    };
     if (!found) {
-      out.push({ ...base, message: `${d.repository} points at ${dir}, which has no Chart.yaml`, fix: 'create the subchart there or correct the file:// path (relative to this chart)' });
+      out.push({
+        ...base,
+        message: `${d.repository} points at ${dir}, which has no Chart.yaml`,
+        fix: 'create the subchart there or correct the file:// path (relative to this chart)',
+      });
     } else if (found.name !== d.name) {
-      out.push({ ...base, message: `${d.repository} holds chart ${found.name}, not ${d.name}`, fix: `name the dependency ${found.name}, or point it at chart ${d.name}` });
+      out.push({
+        ...base,
+        message: `${d.repository} holds chart ${found.name}, not ${d.name}`,
+        fix: `name the dependency ${found.name}, or point it at chart ${d.name}`,
+      });
     } else if (d.version && found.version && !satisfies(found.version, d.version)) {
-      out.push({ ...base, field: `dependencies[${d.name}].version`, message: `${dir} is version ${found.version}, which the constraint ${d.version} does not accept`, fix: `set the dependency version to ${found.version} (then helm dependency update)` });
+      out.push({
+        ...base,
+        field: `dependencies[${d.name}].version`,
+        message: `${dir} is version ${found.version}, which the constraint ${d.version} does not accept`,
+        fix: `set the dependency version to ${found.version} (then helm dependency update)`,
+      });
     }
   }
   return out;
@@ -110,7 +176,15 @@ function goDependency(d: Dependency): Record<string, unknown> {
 
 function goJson(value: unknown): string {
   const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
+        : v;
   const top = value as Array<Array<Record<string, unknown>>>;
   const text = JSON.stringify(top.map((list) => list.map((d) => ({ ...d, ...(d['import-values'] ? { 'import-values': sorted(d['import-values']) } : {}) }))));
   return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -118,10 +192,21 @@ function goJson(value: unknown): string {
 
 /** Helm's Chart.lock digest: sha256 of the JSON of [Chart.yaml dependencies, locked dependencies]. */
 export function lockDigest(requested: readonly Dependency[], locked: readonly Dependency[]): string {
-  return 'sha256:' + createHash('sha256').update(goJson([requested.map(goDependency), locked.map(goDependency)])).digest('hex');
+  return (
+    'sha256:' +
+    createHash('sha256')
+      .update(goJson([requested.map(goDependency), locked.map(goDependency)]))
+      .digest('hex')
+  );
 }
 
-export function chartLockRules(chartDir: string, chartName: string, requested: readonly Dependency[], lockText: string | null, resolved: readonly ResolvedDependency[]): Violation[] {
+export function chartLockRules(
+  chartDir: string,
+  chartName: string,
+  requested: readonly Dependency[],
+  lockText: string | null,
+  resolved: readonly ResolvedDependency[],
+): Violation[] {
   if (requested.length === 0) return [];
   const file = `${chartDir}/Chart.lock`;
   const base = { file, resource: `Chart/${chartName}`, rule: 'chart.lock-matches' as const };
@@ -137,15 +222,46 @@ export function chartLockRules(chartDir: string, chartName: string, requested: r
   for (const d of requested) {
     const l = locked.find((x) => x.name === d.name);
     if (!l) return [{ ...base, field: `dependencies[${d.name}]`, message: `Chart.lock has no entry for dependency ${d.name} of Chart.yaml`, fix }];
-    if ((l.repository ?? '') !== (d.repository ?? '')) return [{ ...base, field: `dependencies[${d.name}].repository`, message: `Chart.lock locks ${d.name} from ${l.repository}, Chart.yaml asks for ${d.repository}`, fix }];
-    if (d.version && l.version && !satisfies(l.version, d.version)) return [{ ...base, field: `dependencies[${d.name}].version`, message: `Chart.lock locks ${d.name} ${l.version}, which Chart.yaml's constraint ${d.version} does not accept`, fix }];
+    if ((l.repository ?? '') !== (d.repository ?? ''))
+      return [
+        {
+          ...base,
+          field: `dependencies[${d.name}].repository`,
+          message: `Chart.lock locks ${d.name} from ${l.repository}, Chart.yaml asks for ${d.repository}`,
+          fix,
+        },
+      ];
+    if (d.version && l.version && !satisfies(l.version, d.version))
+      return [
+        {
+          ...base,
+          field: `dependencies[${d.name}].version`,
+          message: `Chart.lock locks ${d.name} ${l.version}, which Chart.yaml's constraint ${d.version} does not accept`,
+          fix,
+        },
+      ];
     const found = resolved.find((r) => r.dependency.name === d.name)?.found;
-    if (found?.version && l.version !== found.version) return [{ ...base, field: `dependencies[${d.name}].version`, message: `Chart.lock locks ${d.name} ${l.version}, but ${d.repository} is version ${found.version}`, fix }];
+    if (found?.version && l.version !== found.version)
+      return [
+        {
+          ...base,
+          field: `dependencies[${d.name}].version`,
+          message: `Chart.lock locks ${d.name} ${l.version}, but ${d.repository} is version ${found.version}`,
+          fix,
+        },
+      ];
   }
   const extra = locked.find((l) => !requested.some((d) => d.name === l.name));
   if (extra) return [{ ...base, field: `dependencies[${extra.name}]`, message: `Chart.lock locks ${extra.name}, which Chart.yaml does not declare`, fix }];
   if (lock.digest !== lockDigest(requested, locked)) {
-    return [{ ...base, field: 'digest', message: 'Chart.lock is out of sync with the dependencies in Chart.yaml (its digest does not match; helm dependency build refuses it)', fix }];
+    return [
+      {
+        ...base,
+        field: 'digest',
+        message: 'Chart.lock is out of sync with the dependencies in Chart.yaml (its digest does not match; helm dependency build refuses it)',
+        fix,
+      },
+    ];
   }
   return [];
 }

@@ -28,14 +28,33 @@ function keyViolations(m: Manifest, section: string, rule: 'configmap.key-name' 
   return entries(m.doc[section]).flatMap(([k]) => {
     const problem = keyProblem(k);
     return problem
-      ? [{ file: m.file, resource: ref(m), field: fieldOf([section, k]), rule, message: `key ${JSON.stringify(k)} ${problem}, so it is neither an environment variable name nor a file name`, fix: 'rename the key, e.g. to UPPER_SNAKE_CASE', blame: { key: k } }]
+      ? [
+          {
+            file: m.file,
+            resource: ref(m),
+            field: fieldOf([section, k]),
+            rule,
+            message: `key ${JSON.stringify(k)} ${problem}, so it is neither an environment variable name nor a file name`,
+            fix: 'rename the key, e.g. to UPPER_SNAKE_CASE',
+            blame: { key: k },
+          },
+        ]
       : [];
   });
 }
 
 function sizeViolation(m: Manifest, bytes: number, rule: 'configmap.size' | 'secret.size'): Violation[] {
   if (bytes < MAX_BYTES) return [];
-  return [{ file: m.file, resource: ref(m), field: 'data', rule, message: `holds ${bytes} bytes of keys and values; Kubernetes stores at most 1 MiB (${MAX_BYTES} bytes)`, fix: `move large content out of the ${m.kind} (a volume, an image layer) or split it` }];
+  return [
+    {
+      file: m.file,
+      resource: ref(m),
+      field: 'data',
+      rule,
+      message: `holds ${bytes} bytes of keys and values; Kubernetes stores at most 1 MiB (${MAX_BYTES} bytes)`,
+      fix: `move large content out of the ${m.kind} (a volume, an image layer) or split it`,
+    },
+  ];
 }
 
 export function configMapRules(manifests: readonly Manifest[]): Violation[] {
@@ -46,9 +65,23 @@ export function configMapRules(manifests: readonly Manifest[]): Violation[] {
     for (const [k, v] of entries(m.doc.data)) {
       bytes += Buffer.byteLength(k) + Buffer.byteLength(String(v ?? ''));
       if (typeof v !== 'string') {
-        out.push({ file: m.file, resource: ref(m), field: fieldOf(['data', k]), rule: 'configmap.utf8', message: `value is a ${v === null ? 'null' : typeof v}, not a UTF-8 string`, fix: 'quote the value in the template ({{ ... | quote }})' });
+        out.push({
+          file: m.file,
+          resource: ref(m),
+          field: fieldOf(['data', k]),
+          rule: 'configmap.utf8',
+          message: `value is a ${v === null ? 'null' : typeof v}, not a UTF-8 string`,
+          fix: 'quote the value in the template ({{ ... | quote }})',
+        });
       } else if (v.includes('\uFFFD')) {
-        out.push({ file: m.file, resource: ref(m), field: fieldOf(['data', k]), rule: 'configmap.utf8', message: 'value holds bytes that are not UTF-8', fix: 'put binary content under binaryData (base64), or re-encode the source as UTF-8' });
+        out.push({
+          file: m.file,
+          resource: ref(m),
+          field: fieldOf(['data', k]),
+          rule: 'configmap.utf8',
+          message: 'value holds bytes that are not UTF-8',
+          fix: 'put binary content under binaryData (base64), or re-encode the source as UTF-8',
+        });
       }
     }
     for (const [k, v] of entries(m.doc.binaryData)) bytes += Buffer.byteLength(k) + Buffer.from(String(v ?? ''), 'base64').length;
@@ -65,7 +98,14 @@ export function secretRules(manifests: readonly Manifest[]): Violation[] {
     for (const [k, v] of entries(m.doc.data)) {
       const text = v === null || v === undefined ? '' : String(v);
       if (typeof v !== 'string' || !isBase64(text)) {
-        out.push({ file: m.file, resource: ref(m), field: fieldOf(['data', k]), rule: 'secret.base64', message: 'value is not valid base64', fix: 'encode it ({{ $value | b64enc | quote }}), or put the plain text under stringData' });
+        out.push({
+          file: m.file,
+          resource: ref(m),
+          field: fieldOf(['data', k]),
+          rule: 'secret.base64',
+          message: 'value is not valid base64',
+          fix: 'encode it ({{ $value | b64enc | quote }}), or put the plain text under stringData',
+        });
         bytes += Buffer.byteLength(k) + Buffer.byteLength(text);
       } else {
         bytes += Buffer.byteLength(k) + Buffer.from(text, 'base64').length;
@@ -85,6 +125,7 @@ export function secretValues(m: Manifest): Array<{ key: string; field: string; v
     const value = Buffer.from(v, 'base64').toString('utf8');
     if (value) out.push({ key: k, field: fieldOf(['data', k]), value, encoded: v });
   }
-  for (const [k, v] of entries(m.doc.stringData)) if (v !== null && v !== undefined && String(v) !== '') out.push({ key: k, field: fieldOf(['stringData', k]), value: String(v) });
+  for (const [k, v] of entries(m.doc.stringData))
+    if (v !== null && v !== undefined && String(v) !== '') out.push({ key: k, field: fieldOf(['stringData', k]), value: String(v) });
   return out;
 }

@@ -40,12 +40,27 @@ function selector(m: Manifest): Violation[] {
   const s = m.doc.spec?.selector as LabelSelector | undefined;
   const base = { file: m.file, resource: ref(m), field: 'spec.selector', rule: 'deployment.selector-matches-template' as const };
   if (!s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0)) {
-    return [{ ...base, message: 'has no selector (matchLabels or matchExpressions)', fix: `select the pod template's labels, e.g. matchLabels: ${labelText(t.labels)}` }];
+    return [
+      {
+        ...base,
+        message: 'has no selector (matchLabels or matchExpressions)',
+        fix: `select the pod template's labels, e.g. matchLabels: ${labelText(t.labels)}`,
+      },
+    ];
   }
   if (selects(s, t.labels)) return [];
-  const wrong = Object.entries(s.matchLabels ?? {}).filter(([k, v]) => t.labels[k] !== String(v)).map(([k, v]) => `${k}=${v}`);
+  const wrong = Object.entries(s.matchLabels ?? {})
+    .filter(([k, v]) => t.labels[k] !== String(v))
+    .map(([k, v]) => `${k}=${v}`);
   const what = wrong.length ? wrong.join(', ') : 'matchExpressions';
-  return [{ ...base, field: wrong.length ? 'spec.selector.matchLabels' : 'spec.selector.matchExpressions', message: `selector ${what} does not match the pod template's labels (${labelText(t.labels)})`, fix: `use the same labels in spec.selector and ${t.path.replace(/\.spec$/, '.metadata.labels')}` }];
+  return [
+    {
+      ...base,
+      field: wrong.length ? 'spec.selector.matchLabels' : 'spec.selector.matchExpressions',
+      message: `selector ${what} does not match the pod template's labels (${labelText(t.labels)})`,
+      fix: `use the same labels in spec.selector and ${t.path.replace(/\.spec$/, '.metadata.labels')}`,
+    },
+  ];
 }
 
 function podTemplate0(m: Manifest): PodTemplate {
@@ -63,10 +78,19 @@ function requestsWithinLimits(t: PodTemplate): Violation[] {
     const requests = c.resources?.requests ?? {};
     const limits = c.resources?.limits ?? {};
     const base = { file: t.owner.file, resource: ref(t.owner), rule: 'deployment.requests-within-limits' as const };
-    for (const [kind, values] of [['requests', requests], ['limits', limits]] as const) {
+    for (const [kind, values] of [
+      ['requests', requests],
+      ['limits', limits],
+    ] as const) {
       for (const [res, v] of Object.entries(values)) {
         if (parseQuantity(v) === null) {
-          out.push({ ...base, field: `${path}.resources.${kind}.${res}`, message: `${res} ${kind === 'requests' ? 'request' : 'limit'} ${JSON.stringify(v)} is not a Kubernetes quantity, so it cannot be compared`, fix: `write a quantity such as ${res === 'cpu' ? '500m or 1' : '512Mi or 1Gi'}`, blame: { value: String(v), keys: ['resources', kind, res] } });
+          out.push({
+            ...base,
+            field: `${path}.resources.${kind}.${res}`,
+            message: `${res} ${kind === 'requests' ? 'request' : 'limit'} ${JSON.stringify(v)} is not a Kubernetes quantity, so it cannot be compared`,
+            fix: `write a quantity such as ${res === 'cpu' ? '500m or 1' : '512Mi or 1Gi'}`,
+            blame: { value: String(v), keys: ['resources', kind, res] },
+          });
         }
       }
     }
@@ -100,11 +124,19 @@ function probes(t: PodTemplate): Violation[] {
       const base = { file: t.owner.file, resource: ref(t.owner), field: `${path}.${name}`, rule: 'deployment.probe-handler' as const };
       const handlers = HANDLERS.filter((h) => p[h] !== undefined && p[h] !== null);
       if (handlers.length === 0) {
-        out.push({ ...base, message: `${name} of container ${c.name} has no handler`, fix: 'give the probe one of httpGet (path, port), tcpSocket (port) or exec (command)' });
+        out.push({
+          ...base,
+          message: `${name} of container ${c.name} has no handler`,
+          fix: 'give the probe one of httpGet (path, port), tcpSocket (port) or exec (command)',
+        });
         continue;
       }
       if (handlers.length > 1) {
-        out.push({ ...base, message: `${name} of container ${c.name} has ${handlers.length} handlers (${handlers.join(', ')})`, fix: 'keep exactly one of httpGet, tcpSocket, exec' });
+        out.push({
+          ...base,
+          message: `${name} of container ${c.name} has ${handlers.length} handlers (${handlers.join(', ')})`,
+          fix: 'keep exactly one of httpGet, tcpSocket, exec',
+        });
         continue;
       }
       const h = handlers[0];
@@ -112,15 +144,31 @@ function probes(t: PodTemplate): Violation[] {
       if (h === 'exec') {
         const cmd = p.exec.command;
         if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((a: unknown) => typeof a !== 'string')) {
-          out.push({ ...base, field: `${field}.command`, message: `${name} of container ${c.name} has an exec handler without a command`, fix: 'set exec.command to a non-empty list of strings, e.g. ["cat", "/tmp/ready"]' });
+          out.push({
+            ...base,
+            field: `${field}.command`,
+            message: `${name} of container ${c.name} has an exec handler without a command`,
+            fix: 'set exec.command to a non-empty list of strings, e.g. ["cat", "/tmp/ready"]',
+          });
         }
         continue;
       }
       const port = p[h].port;
       if (port === undefined || port === null || port === '') {
-        out.push({ ...base, field: `${field}.port`, message: `${name} of container ${c.name} has no ${h}.port`, fix: `set ${h}.port to one of the container's ports (${portList(ports)})` });
+        out.push({
+          ...base,
+          field: `${field}.port`,
+          message: `${name} of container ${c.name} has no ${h}.port`,
+          fix: `set ${h}.port to one of the container's ports (${portList(ports)})`,
+        });
       } else if (!hasPort(ports, port, h !== 'grpc')) {
-        out.push({ ...base, field: `${field}.port`, message: `${name} of container ${c.name} probes port ${JSON.stringify(port)}, which the container does not declare (${portList(ports)})`, fix: `use a port of the container by number or name, or add it to ${path}.ports`, blame: { value: String(port), keys: ['port'] } });
+        out.push({
+          ...base,
+          field: `${field}.port`,
+          message: `${name} of container ${c.name} probes port ${JSON.stringify(port)}, which the container does not declare (${portList(ports)})`,
+          fix: `use a port of the container by number or name, or add it to ${path}.ports`,
+          blame: { value: String(port), keys: ['port'] },
+        });
       }
     }
   }
@@ -147,11 +195,21 @@ function uniquePorts(t: PodTemplate): Violation[] {
       const base = { file: t.owner.file, resource: ref(t.owner), field, rule: 'deployment.container-ports-unique' as const };
       const key = `${p?.containerPort}/${p?.protocol ?? 'TCP'}`;
       const first = numbers.get(key);
-      if (first) out.push({ ...base, message: `containerPort ${key} is declared twice in the pod (first at ${first})`, fix: 'give each container port its own number, or remove the duplicate' });
+      if (first)
+        out.push({
+          ...base,
+          message: `containerPort ${key} is declared twice in the pod (first at ${first})`,
+          fix: 'give each container port its own number, or remove the duplicate',
+        });
       else numbers.set(key, field);
       if (p?.name) {
         const firstName = names.get(p.name);
-        if (firstName) out.push({ ...base, message: `port name ${p.name} is declared twice in the pod (first at ${firstName}), so Services and probes that name it are ambiguous`, fix: 'give each container port its own name' });
+        if (firstName)
+          out.push({
+            ...base,
+            message: `port name ${p.name} is declared twice in the pod (first at ${firstName}), so Services and probes that name it are ambiguous`,
+            fix: 'give each container port its own name',
+          });
         else names.set(p.name, field);
       }
     });

@@ -66,7 +66,16 @@ export function expand(text: string, args: ReadonlyMap<string, Arg>): { value: s
 
 export function dockerfileRules(file: string, text: string | null, listedBy: string): Violation[] {
   if (text === null) {
-    return [{ file, resource: `Dockerfile/${file.split('/').pop()}`, field: '(file)', rule: 'image.dockerfile-exists', message: `the Dockerfile does not exist (${listedBy})`, fix: 'create it, or correct the path' }];
+    return [
+      {
+        file,
+        resource: `Dockerfile/${file.split('/').pop()}`,
+        field: '(file)',
+        rule: 'image.dockerfile-exists',
+        message: `the Dockerfile does not exist (${listedBy})`,
+        fix: 'create it, or correct the path',
+      },
+    ];
   }
   const out: Violation[] = [];
   const args = new Map<string, Arg>();
@@ -89,9 +98,19 @@ export function dockerfileRules(file: string, text: string | null, listedBy: str
     if (base === 'scratch' || (stages.has(base) && base !== stage)) continue;
     // One ARG that holds the whole image or part of it: the fix goes there.
     const arg = used.length === 1 ? args.get(used[0]) : undefined;
-    const w = arg ? { file, line: arg.line, repositoryField: `ARG ${used[0]}`, tagField: `ARG ${used[0]}` } : { file, line: ins.line, repositoryField: 'FROM', tagField: 'FROM' };
+    const w = arg
+      ? { file, line: arg.line, repositoryField: `ARG ${used[0]}`, tagField: `ARG ${used[0]}` }
+      : { file, line: ins.line, repositoryField: 'FROM', tagField: 'FROM' };
     if (unset.length) {
-      out.push({ file, line: ins.line, resource: `Image/${written}`, field: 'FROM', rule: 'image.tag-not-latest', message: `base image ${written} depends on ARG ${unset.join(', ')} with no default, so a plain docker build has no pinned base`, fix: `give ARG ${unset[0]} a default with a version tag, e.g. ARG ${unset[0]}=node:20-slim` });
+      out.push({
+        file,
+        line: ins.line,
+        resource: `Image/${written}`,
+        field: 'FROM',
+        rule: 'image.tag-not-latest',
+        message: `base image ${written} depends on ARG ${unset.join(', ')} with no default, so a plain docker build has no pinned base`,
+        fix: `give ARG ${unset[0]} a default with a version tag, e.g. ARG ${unset[0]}=node:20-slim`,
+      });
       continue;
     }
     out.push(...imageRefViolations(value, { ...w, resource: `Image/${value}` }));

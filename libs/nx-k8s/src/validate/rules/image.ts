@@ -53,14 +53,37 @@ export function tagViolations(image: ImageRef, w: Where): Violation[] {
   const base = { file: w.file, line: w.line, resource: w.resource ?? `Image/${image.repository}`, field: w.tagField };
   if (image.tag === undefined) {
     if (image.digest) return [];
-    return [{ ...base, rule: 'image.tag-not-latest', message: `${image.repository} has no tag, so Docker takes latest, which names no particular content`, fix: `pin a tag: ${TAG_FIX}` }];
+    return [
+      {
+        ...base,
+        rule: 'image.tag-not-latest',
+        message: `${image.repository} has no tag, so Docker takes latest, which names no particular content`,
+        fix: `pin a tag: ${TAG_FIX}`,
+      },
+    ];
   }
   if (image.tag === 'latest') {
-    return [{ ...base, rule: 'image.tag-not-latest', message: `tag of ${image.repository} is latest, which names no particular content`, fix: TAG_FIX, blame: { value: 'latest', keys: ['tag'] } }];
+    return [
+      {
+        ...base,
+        rule: 'image.tag-not-latest',
+        message: `tag of ${image.repository} is latest, which names no particular content`,
+        fix: TAG_FIX,
+        blame: { value: 'latest', keys: ['tag'] },
+      },
+    ];
   }
   const problem = tagProblem(image.tag);
   if (!problem) return [];
-  return [{ ...base, rule: 'image.tag-format', message: `tag ${JSON.stringify(image.tag)} of ${image.repository} ${problem}`, fix: TAG_FIX, blame: { value: image.tag, keys: ['tag'] } }];
+  return [
+    {
+      ...base,
+      rule: 'image.tag-format',
+      message: `tag ${JSON.stringify(image.tag)} of ${image.repository} ${problem}`,
+      fix: TAG_FIX,
+      blame: { value: image.tag, keys: ['tag'] },
+    },
+  ];
 }
 
 export function imageRefViolations(reference: string, w: Where): Violation[] {
@@ -69,7 +92,12 @@ export function imageRefViolations(reference: string, w: Where): Violation[] {
 }
 
 function suggestRepository(repository: string): string {
-  return repository.toLowerCase().replace(/[^a-z0-9._/-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '') || 'my-app';
+  return (
+    repository
+      .toLowerCase()
+      .replace(/[^a-z0-9._/-]+/g, '-')
+      .replace(/^[-._]+|[-._]+$/g, '') || 'my-app'
+  );
 }
 
 /**

@@ -10,7 +10,16 @@ export function podRules(manifests: readonly Manifest[]): Violation[] {
 
 function containers(t: PodTemplate): Violation[] {
   if (Array.isArray(t.spec.containers) && t.spec.containers.length > 0) return [];
-  return [{ file: t.owner.file, resource: ref(t.owner), field: `${t.path}.containers`, rule: 'pod.has-containers', message: 'the pod has no container', fix: 'add a container (name, image) to the pod template' }];
+  return [
+    {
+      file: t.owner.file,
+      resource: ref(t.owner),
+      field: `${t.path}.containers`,
+      rule: 'pod.has-containers',
+      message: 'the pod has no container',
+      fix: 'add a container (name, image) to the pod template',
+    },
+  ];
 }
 
 function volumeMounts(t: PodTemplate): Violation[] {
@@ -46,7 +55,8 @@ function referencesOf(t: PodTemplate): Reference[] {
   const refs: Reference[] = [];
   for (const { c, path } of containersOf(t, true)) {
     (Array.isArray(c.envFrom) ? c.envFrom : []).forEach((e: any, i: number) => {
-      if (e?.configMapRef) refs.push({ kind: 'ConfigMap', name: e.configMapRef.name, optional: !!e.configMapRef.optional, field: `${path}.envFrom[${i}].configMapRef` });
+      if (e?.configMapRef)
+        refs.push({ kind: 'ConfigMap', name: e.configMapRef.name, optional: !!e.configMapRef.optional, field: `${path}.envFrom[${i}].configMapRef` });
       if (e?.secretRef) refs.push({ kind: 'Secret', name: e.secretRef.name, optional: !!e.secretRef.optional, field: `${path}.envFrom[${i}].secretRef` });
     });
     for (const e of Array.isArray(c.env) ? c.env : []) {
@@ -61,7 +71,8 @@ function referencesOf(t: PodTemplate): Reference[] {
     if (v?.configMap) refs.push({ kind: 'ConfigMap', name: v.configMap.name, optional: !!v.configMap.optional, field: `${field}.configMap` });
     if (v?.secret) refs.push({ kind: 'Secret', name: v.secret.secretName, optional: !!v.secret.optional, field: `${field}.secret` });
     (Array.isArray(v?.projected?.sources) ? v.projected.sources : []).forEach((s: any, i: number) => {
-      if (s?.configMap) refs.push({ kind: 'ConfigMap', name: s.configMap.name, optional: !!s.configMap.optional, field: `${field}.projected.sources[${i}].configMap` });
+      if (s?.configMap)
+        refs.push({ kind: 'ConfigMap', name: s.configMap.name, optional: !!s.configMap.optional, field: `${field}.projected.sources[${i}].configMap` });
       if (s?.secret) refs.push({ kind: 'Secret', name: s.secret.name, optional: !!s.secret.optional, field: `${field}.projected.sources[${i}].secret` });
     });
   }
@@ -76,13 +87,21 @@ function references(t: PodTemplate, manifests: readonly Manifest[]): Violation[]
     const base = { file: t.owner.file, resource: ref(t.owner), field: r.field, rule: 'pod.config-references-exist' as const };
     const target = manifests.find((m) => m.kind === r.kind && m.name === r.name && m.namespace === namespace);
     if (!target) {
-      out.push({ ...base, message: `refers to ${r.kind} ${r.name}, which the release does not create`, fix: `add ${r.kind} ${r.name} to the chart, fix the name, or set optional: true` });
+      out.push({
+        ...base,
+        message: `refers to ${r.kind} ${r.name}, which the release does not create`,
+        fix: `add ${r.kind} ${r.name} to the chart, fix the name, or set optional: true`,
+      });
       continue;
     }
     if (r.key === undefined) continue;
     const keys = new Set([...Object.keys(target.doc.data ?? {}), ...Object.keys(target.doc.stringData ?? {}), ...Object.keys(target.doc.binaryData ?? {})]);
     if (!keys.has(r.key)) {
-      out.push({ ...base, message: `refers to key ${r.key} of ${r.kind} ${r.name}, which has no such key (${[...keys].join(', ') || 'no keys'})`, fix: `add ${r.key} to ${r.kind} ${r.name}, fix the key, or set optional: true` });
+      out.push({
+        ...base,
+        message: `refers to key ${r.key} of ${r.kind} ${r.name}, which has no such key (${[...keys].join(', ') || 'no keys'})`,
+        fix: `add ${r.key} to ${r.kind} ${r.name}, fix the key, or set optional: true`,
+      });
     }
   }
   return out;

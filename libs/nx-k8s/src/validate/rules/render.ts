@@ -33,7 +33,10 @@ export function schemaRules(stderr: string, charts: readonly ChartSource[], laye
     }
     const entry = /^\s*- at '([^']*)':\s*(.*)$/.exec(line);
     if (!entry || !chart) continue;
-    const inner = entry[1].split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const inner = entry[1]
+      .split('/')
+      .filter(Boolean)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const extra = /additional properties? '([^']+)'/.exec(entry[2])?.[1];
     const missing = /missing propert(?:y|ies) '([^']+)'/.exec(entry[2])?.[1];
     const path = [...(chart.values ? chart.values.split('.') : []), ...inner, ...(extra ? [extra] : [])];
@@ -46,7 +49,11 @@ export function schemaRules(stderr: string, charts: readonly ChartSource[], laye
       field: at.field,
       rule: 'chart.values-schema',
       message: `value does not satisfy ${chart.dir}/values.schema.json: ${entry[2]}`,
-      fix: extra ? `remove ${extra}, or declare it in the schema` : missing ? `set ${missing} (a default belongs in ${chart.dir}/values.yaml)` : `change the value to one the schema accepts (see ${chart.dir}/values.schema.json)`,
+      fix: extra
+        ? `remove ${extra}, or declare it in the schema`
+        : missing
+          ? `set ${missing} (a default belongs in ${chart.dir}/values.yaml)`
+          : `change the value to one the schema accepts (see ${chart.dir}/values.schema.json)`,
     });
   }
   return out;
@@ -56,7 +63,9 @@ export function schemaRules(stderr: string, charts: readonly ChartSource[], laye
 export function renderErrorRule(stderr: string, charts: readonly ChartSource[], chartFile: string): Violation {
   const error = (stderr.split('\n').find((l) => l.startsWith('Error:')) ?? stderr.trim().split('\n')[0] ?? 'helm template failed').replace(/^Error:\s*/, '');
   const at =
-    /(?:template: |execution error at \(|parse error at \()([^:\s()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(error) ?? /YAML parse error on ([^:\s]+)/.exec(error) ?? /error calling include: template: ([^:\s]+):(\d+)/.exec(error);
+    /(?:template: |execution error at \(|parse error at \()([^:\s()]+\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(error) ??
+    /YAML parse error on ([^:\s]+)/.exec(error) ??
+    /error calling include: template: ([^:\s]+):(\d+)/.exec(error);
   const umbrella = charts.find((c) => c.values === '');
   const { file } = at ? sourceFile(at[1], charts) : { file: chartFile };
   return {
@@ -66,11 +75,20 @@ export function renderErrorRule(stderr: string, charts: readonly ChartSource[], 
     field: 'templates',
     rule: 'chart.templates-render',
     message: `helm template fails: ${error.replace(/\s+/g, ' ').trim()}`,
-    fix: /YAML parse error/.test(error) ? 'fix the indentation or quoting of what this template renders (helm template --debug shows it)' : 'fix the template expression at this line, or the values it reads',
+    fix: /YAML parse error/.test(error)
+      ? 'fix the indentation or quoting of what this template renders (helm template --debug shows it)'
+      : 'fix the template expression at this line, or the values it reads',
   };
 }
 
 /** A rendered document that is not a Kubernetes object. */
 export function invalidManifestRule(file: string, problem: string, chartName: string): Violation {
-  return { file, resource: `Chart/${chartName}`, field: 'templates', rule: 'chart.templates-render', message: `renders an invalid manifest: ${problem}`, fix: 'make every document of the template a Kubernetes object with apiVersion, kind and metadata.name' };
+  return {
+    file,
+    resource: `Chart/${chartName}`,
+    field: 'templates',
+    rule: 'chart.templates-render',
+    message: `renders an invalid manifest: ${problem}`,
+    fix: 'make every document of the template a Kubernetes object with apiVersion, kind and metadata.name',
+  };
 }

@@ -34,12 +34,24 @@ export function committedSecretRules(manifests: readonly Manifest[], layers: rea
       const base = { resource: ref(m), rule: 'secret.not-committed' as const };
       const holder = holderOf(committed, s.value, s.key);
       if (holder) {
-        out.push({ ...base, file: holder.file, field: holder.field, message: `holds the value of Secret ${m.name} key ${s.key} in a file committed to git`, fix: `empty it here and give it at deploy time (the ${s.key} environment variable or the git-ignored .env, which helm-install passes to helm), then rotate the value` });
+        out.push({
+          ...base,
+          file: holder.file,
+          field: holder.field,
+          message: `holds the value of Secret ${m.name} key ${s.key} in a file committed to git`,
+          fix: `empty it here and give it at deploy time (the ${s.key} environment variable or the git-ignored .env, which helm-install passes to helm), then rotate the value`,
+        });
         continue;
       }
       const text = files.text(m.file);
       if (text !== null && files.tracked(m.file) && (writtenIn(text, s.value) || (s.encoded !== undefined && writtenIn(text, s.encoded)))) {
-        out.push({ ...base, file: m.file, field: s.field, message: `Secret ${m.name} key ${s.key} is written into a template committed to git`, fix: `read it from the values (e.g. .Values.global.secrets.${s.key}) and give it at deploy time, then rotate the value` });
+        out.push({
+          ...base,
+          file: m.file,
+          field: s.field,
+          message: `Secret ${m.name} key ${s.key} is written into a template committed to git`,
+          fix: `read it from the values (e.g. .Values.global.secrets.${s.key}) and give it at deploy time, then rotate the value`,
+        });
       }
     }
   }

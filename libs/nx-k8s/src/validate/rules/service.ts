@@ -13,7 +13,14 @@ export function serviceRules(manifests: readonly Manifest[]): Violation[] {
     const base = { file: m.file, resource: ref(m) };
     const spec = m.doc.spec ?? {};
     if (spec.type !== undefined && !TYPES.includes(spec.type)) {
-      out.push({ ...base, field: 'spec.type', rule: 'service.type', message: `type ${JSON.stringify(spec.type)} is not a Service type`, fix: `use one of ${TYPES.join(', ')}`, blame: { value: String(spec.type), keys: ['type'] } });
+      out.push({
+        ...base,
+        field: 'spec.type',
+        rule: 'service.type',
+        message: `type ${JSON.stringify(spec.type)} is not a Service type`,
+        fix: `use one of ${TYPES.join(', ')}`,
+        blame: { value: String(spec.type), keys: ['type'] },
+      });
     }
     const ports: any[] = Array.isArray(spec.ports) ? spec.ports : [];
     const selector: Record<string, string> = spec.selector ?? {};
@@ -24,7 +31,11 @@ export function serviceRules(manifests: readonly Manifest[]): Violation[] {
         ...base,
         field: 'spec.selector',
         rule: 'service.selector-matches-pods',
-        message: Object.keys(selector).length ? `selector ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(', ')} matches the pods of no workload in the release (workloads: ${workloads})` : 'has no selector, so it routes to no pod of the release',
+        message: Object.keys(selector).length
+          ? `selector ${Object.entries(selector)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')} matches the pods of no workload in the release (workloads: ${workloads})`
+          : 'has no selector, so it routes to no pod of the release',
         fix: "set spec.selector to the pod template labels of the workload it fronts (its Deployment's selector labels)",
       });
     }
@@ -36,12 +47,27 @@ export function serviceRules(manifests: readonly Manifest[]): Violation[] {
         if (v === undefined || (key === 'targetPort' && typeof v === 'string' && !/^\d+$/.test(v))) continue;
         const n = Number(v);
         if (!Number.isInteger(n) || n < 1 || n > 65535) {
-          out.push({ ...base, field: `${field}.${key}`, rule: 'service.port-range', message: `${key} ${JSON.stringify(v)} is outside 1..65535`, fix: `set ${key} to a port number from 1 to 65535`, blame: { value: String(v), keys: key === 'port' ? ['port'] : undefined } });
+          out.push({
+            ...base,
+            field: `${field}.${key}`,
+            rule: 'service.port-range',
+            message: `${key} ${JSON.stringify(v)} is outside 1..65535`,
+            fix: `set ${key} to a port number from 1 to 65535`,
+            blame: { value: String(v), keys: key === 'port' ? ['port'] : undefined },
+          });
         }
       }
-      if (p?.port === undefined) out.push({ ...base, field: `${field}.port`, rule: 'service.port-range', message: 'has no port', fix: 'set port to a number from 1 to 65535' });
+      if (p?.port === undefined)
+        out.push({ ...base, field: `${field}.port`, rule: 'service.port-range', message: 'has no port', fix: 'set port to a number from 1 to 65535' });
       if (p?.name !== undefined) {
-        if (names.has(p.name)) out.push({ ...base, field: `${field}.name`, rule: 'service.port-names-unique', message: `port name ${p.name} is used twice in the Service`, fix: 'give each Service port its own name' });
+        if (names.has(p.name))
+          out.push({
+            ...base,
+            field: `${field}.name`,
+            rule: 'service.port-names-unique',
+            message: `port name ${p.name} is used twice in the Service`,
+            fix: 'give each Service port its own name',
+          });
         names.add(p.name);
       }
       const target = p?.targetPort ?? p?.port;
