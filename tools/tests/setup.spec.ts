@@ -124,6 +124,7 @@ describe('the plugin (nx run todo-app:validate, which renders the chart with hel
       extendEnv: false,
       timeout: 120_000,
     });
+    // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
     const output = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
     const lines = output.split('\n').filter((l) => l.includes('nx-k8s todo-app:validate:'));
     expect({ failed: r.exitCode !== 0, lines: lines.length, output: lines.length === 1 ? '' : output }).toEqual({ failed: true, lines: 1, output: '' });

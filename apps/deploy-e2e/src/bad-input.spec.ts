@@ -13,10 +13,9 @@ let cluster: ClusterView;
 function errorLine(output: string): string {
   const line = output.split('\n').find((l) => l.includes('nx-k8s ') && / Fix: /.test(l));
   if (!line) throw new Error(`no nx-k8s error line with a fix in:\n${output.slice(-3000)}`);
-  return line
-    .replace(/\x1b\[[0-9;]*m/g, '')
-    .replace(/^\S+: /, '')
-    .trim();
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+  return plain.replace(/^\S+: /, '').trim();
 }
 
 beforeAll(async () => {
@@ -81,6 +80,7 @@ test('helm timeout: the failed upgrade is rolled back, nothing is left pending',
   ws.commit('bad input: slow rollout');
   const run = await ws.nx(['run', 'todo-app:helm-install', '--timeout=1']);
   expect(run.exitCode).not.toBe(0);
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
   const out = run.output.replace(/\x1b\[[0-9;]*m/g, '');
   expect(out).toMatch(new RegExp(`release todo-app revision ${before.revision + 1} did not become ready; rolled back to revision ${before.revision}:`));
   expect(out).toMatch(/deployment\/todo-(frontend|backend): not rolled out after 1 s/);

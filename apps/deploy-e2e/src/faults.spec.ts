@@ -14,6 +14,7 @@ function errorLine(output: string, task: string): string {
     .split('\n')
     .map((l) =>
       l
+        // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
         .replace(/\x1b\[[0-9;]*m/g, '')
         .replace(/^\S+: /, '')
         .trim(),

@@ -17,7 +17,7 @@ export async function postJson(url: string, value: unknown): Promise<Response> {
 /** Polls url until it answers 200 or the deadline passes; then throws with the last answer. */
 export async function waitFor200(url: string, seconds: number): Promise<Response> {
   const deadline = Date.now() + seconds * 1000;
-  let last = 'no answer yet';
+  let last: string;
   for (;;) {
     try {
       // Short attempts: until the app listens, docker-proxy accepts the connection and the

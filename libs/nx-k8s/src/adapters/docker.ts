@@ -48,7 +48,14 @@ export function builderEnv(builder: Builder): NodeJS.ProcessEnv {
 
 /** `docker image inspect` JSON (an array) to the fields of the Docker Image record. */
 export function parseInspect(stdout: string): ImageInspect | null {
-  const parsed = JSON.parse(stdout || '[]') as Array<Record<string, any>>;
+  const parsed = JSON.parse(stdout || '[]') as Array<{
+    Id: string;
+    RepoTags?: string[];
+    RepoDigests?: string[];
+    Created: string;
+    Size: number;
+    RootFS?: { Layers?: string[] };
+  }>;
   const i = parsed[0];
   if (!i) return null;
   return {

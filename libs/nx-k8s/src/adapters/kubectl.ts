@@ -20,6 +20,65 @@ export class ClusterCertificateError extends Error {
   }
 }
 
+// The fields of the Kubernetes objects `kubectl get -o json` returns that the stages read. What
+// the API may omit is optional, and the code reading it says what a missing field means.
+export interface ObjectMeta {
+  name: string;
+  uid?: string;
+  generation?: number;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<{ kind: string; name: string }>;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ContainerStatus {
+  name: string;
+  image?: string;
+  ready?: boolean;
+  restartCount: number;
+  state?: { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { exitCode: number; reason?: string } };
+  lastState?: { terminated?: { exitCode: number; reason?: string } };
+}
+
+export interface Pod {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { containers?: Array<{ name: string; image?: string }> };
+  status?: { phase?: string; conditions?: Condition[]; initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
+}
+
+export interface Deployment {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
+}
+
+export interface ReplicaSet {
+  kind?: string;
+  metadata?: Partial<ObjectMeta>;
+  status?: { availableReplicas?: number };
+}
+
+/** A Warning event about an object (`kubectl get events`). */
+export interface Event {
+  reason?: string;
+  message?: string;
+  count?: number;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
 export type KubectlFailure = { kind: 'certificate'; reason: string } | { kind: 'unreachable' } | { kind: 'other' };
 
 /** What a failed kubectl's stderr says about the cluster. A TLS failure also reads "Unable to connect", so it is asked first. */
@@ -60,7 +119,7 @@ export class Kubectl {
     };
   }
 
-  async json<T = any>(args: string[]): Promise<T> {
+  async json<T>(args: string[]): Promise<T> {
     const r = await this.run('kubectl', this.argv([...args, '-o', 'json']), this.quick);
     if (r.exitCode !== 0) {
       throw clusterError(this.context, r.stderr) ?? new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim().split('\n').pop()}`);
@@ -95,8 +154,8 @@ export class Kubectl {
     return r.exitCode === 0 ? r.stdout : '';
   }
 
-  async warningEvents(namespace: string, name: string): Promise<any[]> {
-    const list = await this.json<{ items: any[] }>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name},type=Warning`]);
+  async warningEvents(namespace: string, name: string): Promise<Event[]> {
+    const list = await this.json<List<Event>>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name},type=Warning`]);
     return list.items;
   }
 

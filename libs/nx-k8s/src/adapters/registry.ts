@@ -28,8 +28,10 @@ export class Registry {
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       if (err.name === 'TimeoutError')
-        throw new Error(`registry ${host} did not answer HEAD ${path} within ${timeoutMs / 1000} s: is it running and reachable from this machine? ${fix}`);
-      throw new Error(`registry ${host} does not answer (${err.cause?.code ?? err.cause?.message ?? err.message}). ${fix}`);
+        throw new Error(`registry ${host} did not answer HEAD ${path} within ${timeoutMs / 1000} s: is it running and reachable from this machine? ${fix}`, {
+          cause: e,
+        });
+      throw new Error(`registry ${host} does not answer (${err.cause?.code ?? err.cause?.message ?? err.message}). ${fix}`, { cause: e });
     }
     return res.ok;
   }

@@ -21,7 +21,15 @@ export interface KubeContext {
 /** A kubeconfig file as read, with its path so that an unusable field can be named with its file. */
 export interface KubeconfigFile {
   path: string;
-  doc: any;
+  /** The parsed YAML, of any shape: a hand-edited file may hold anything. */
+  doc: unknown;
+}
+
+/** The fields of a kubeconfig read here, as kubectl's schema has them; extension lists are checked where read. */
+interface Kubeconfig {
+  'current-context'?: string;
+  contexts?: Array<{ name: string; context?: { cluster?: string; namespace?: string; extensions?: unknown } }>;
+  clusters?: Array<{ name: string; cluster?: { server?: string; extensions?: unknown } }>;
 }
 
 /**
@@ -36,25 +44,20 @@ export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
   return [join(env.HOME || homedir(), '.kube', 'config')];
 }
 
-interface Named<T> {
-  name: string;
-  [k: string]: T | string;
-}
-
 export function resolveContext(files: KubeconfigFile[], override?: string): KubeContext | null {
-  const first = <T>(pick: (d: any) => T | undefined): { value: T; path: string } | undefined => {
+  const first = <T>(pick: (d: Kubeconfig | null | undefined) => T | undefined): { value: T; path: string } | undefined => {
     for (const f of files) {
-      const v = pick(f.doc);
+      const v = pick(f.doc as Kubeconfig | null | undefined);
       if (v !== undefined && v !== null && v !== '') return { value: v, path: f.path };
     }
     return undefined;
   };
   const name = override || first<string>((d) => d?.['current-context'])?.value;
   if (!name) return null;
-  const ctx = first<any>((d) => (d?.contexts as Named<any>[] | undefined)?.find((c) => c.name === name));
+  const ctx = first((d) => d?.contexts?.find((c) => c.name === name));
   if (!ctx) return null;
   const clusterName = ctx.value.context?.cluster as string;
-  const cluster = first<any>((d) => (d?.clusters as Named<any>[] | undefined)?.find((c) => c.name === clusterName));
+  const cluster = first((d) => d?.clusters?.find((c) => c.name === clusterName));
   const clusterExts = extensionList(cluster?.value.cluster?.extensions, cluster?.path, `extensions of cluster '${clusterName}'`);
   const exts = [...clusterExts, ...extensionList(ctx.value.context?.extensions, ctx.path, `extensions of context '${name}'`)];
   return {

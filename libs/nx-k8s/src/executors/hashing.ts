@@ -32,7 +32,7 @@ export async function clusterAwareHash(task: Task, context: HasherContext, check
   let state: ClusterState;
   try {
     state = await check();
-  } catch (e) {
+  } catch {
     // The task will run and say what is wrong; a hash no cache holds makes sure it does.
     return { value: clusterTaskHash(base.value, { inSync: false, nonce: randomUUID() }, null), details: base.details };
   }

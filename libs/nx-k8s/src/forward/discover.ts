@@ -4,6 +4,7 @@
 import type { ForwardSpec } from './supervisor';
 
 // Parsed YAML of any chart: every field is checked where it is read.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- user YAML has no static shape; isObj and list check each level
 type Obj = Record<string, any>;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod']);

@@ -60,6 +60,6 @@ export function readRecord<T>(file: string, whatFix: string): T {
     return JSON.parse(text) as T;
   } catch (e) {
     // A hand edit, or a record an older version wrote in place and was killed mid-write.
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Fix: delete it, then ${whatFix}`);
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}). Fix: delete it, then ${whatFix}`, { cause: e });
   }
 }

@@ -2,6 +2,8 @@
 // events. Pure data in, data out, so every reason is unit-tested on real shapes; the
 // executor renders the result. Fatal reasons fail the deploy at once instead of waiting
 // out a progress deadline.
+import type { Deployment, Event, Pod, ReplicaSet } from '../adapters/kubectl';
+
 export interface Diagnosis {
   resource: string;
   reason: string;
@@ -13,15 +15,15 @@ export interface Diagnosis {
 
 const IMAGE_MISSING = new Set(['ErrImageNeverPull', 'ErrImagePull', 'ImagePullBackOff', 'InvalidImageName']);
 
-export function diagnosePod(pod: any, events: any[] = []): Diagnosis[] {
+export function diagnosePod(pod: Pod, events: Event[] = []): Diagnosis[] {
   const name = `pod/${pod.metadata?.name}`;
   const out: Diagnosis[] = [];
   if (pod.metadata?.deletionTimestamp) return out;
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const cs of statuses) {
     const waiting = cs.state?.waiting;
-    const image = cs.image ?? pod.spec?.containers?.find((c: any) => c.name === cs.name)?.image;
-    if (waiting && IMAGE_MISSING.has(waiting.reason)) {
+    const image = cs.image ?? pod.spec?.containers?.find((c) => c.name === cs.name)?.image;
+    if (waiting?.reason && IMAGE_MISSING.has(waiting.reason)) {
       out.push({
         resource: name,
         reason: waiting.reason,
@@ -54,7 +56,7 @@ export function diagnosePod(pod: any, events: any[] = []): Diagnosis[] {
       out.push({ resource: name, reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? waiting.reason}`, fatal: true });
     }
   }
-  const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
+  const scheduled = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     out.push({ resource: name, reason: 'Unschedulable', message: `cannot be scheduled: ${scheduled.message}`, fatal: true });
   }
@@ -77,7 +79,7 @@ export interface DeploymentProgress {
  * already left the Service (this is what `helm --wait` checks, not `kubectl rollout status`,
  * which also waits for them to exit).
  */
-export function deploymentProgress(d: any, replicaSets: any[] = []): DeploymentProgress {
+export function deploymentProgress(d: Deployment, replicaSets: ReplicaSet[] = []): DeploymentProgress {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
@@ -86,11 +88,11 @@ export function deploymentProgress(d: any, replicaSets: any[] = []): DeploymentP
   const newest = replicaSets.find(
     (rs) =>
       rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
-      (rs.metadata?.ownerReferences ?? []).some((o: any) => o.kind === 'Deployment' && o.name === d.metadata.name),
+      (rs.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Deployment' && o.name === d.metadata.name),
   );
   const available = newest ? (newest.status?.availableReplicas ?? 0) : (s.availableReplicas ?? 0);
   const total = s.replicas ?? 0;
-  const failed = (s.conditions ?? []).find((c: any) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
+  const failed = (s.conditions ?? []).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
   const ready = observed && updated === want && available >= want && !failed && (newest !== undefined || total === want);
   return {
     name: d.metadata.name,

@@ -2,6 +2,7 @@
 // check, and a rollback (or, for a failed first install, an uninstall) when it fails. What
 // to do is decided by planRelease from what the cluster holds; deployRelease does it.
 import { Helm, ReleaseInfo, ReleaseStatus } from '../adapters/helm';
+import type { Deployment, List, ReplicaSet } from '../adapters/kubectl';
 import { Runner } from '../adapters/run';
 import { Cluster } from '../cluster';
 import { mask } from '../secrets';
@@ -43,11 +44,11 @@ export class ReleaseStuckError extends Error {
 export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
   const [info, workloads] = await Promise.all([
     helm.status(release, namespace),
-    cluster.kubectl.json<{ items: any[] }>(['get', 'deployments,replicasets', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`]),
+    cluster.kubectl.json<List<Deployment | ReplicaSet>>(['get', 'deployments,replicasets', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`]),
   ]);
   if (!info || info.status !== 'deployed' || info.description !== descriptionFor(digest)) return false;
-  const replicaSets = workloads.items.filter((i) => i.kind === 'ReplicaSet');
-  return workloads.items.filter((i) => i.kind === 'Deployment').every((d) => deploymentProgress(d, replicaSets).ready);
+  const replicaSets = workloads.items.filter((i): i is ReplicaSet => i.kind === 'ReplicaSet');
+  return workloads.items.filter((i): i is Deployment => i.kind === 'Deployment').every((d) => deploymentProgress(d, replicaSets).ready);
 }
 
 export type ReleasePlan =
@@ -111,7 +112,7 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
   } catch (e) {
     if (!(e instanceof RolloutFailedError)) throw e;
     const how = await undo(helm, spec, lastGood, revisionBefore, after, log);
-    throw new Error(`release ${spec.release} revision ${after.revision} did not become ready; ${how}:\n  ${mask(e.lines.join('\n  '))}`);
+    throw new Error(`release ${spec.release} revision ${after.revision} did not become ready; ${how}:\n  ${mask(e.lines.join('\n  '))}`, { cause: e });
   }
   return { action: lastGood === null ? 'installed' : 'upgraded', revision: after.revision, waitedSeconds: (Date.now() - waitStarted) / 1000 };
 }

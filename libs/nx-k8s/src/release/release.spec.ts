@@ -1,6 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import type { ReleaseStatus } from '../adapters/helm';
+import type { Deployment, Pod } from '../adapters/kubectl';
 import { chartSourceDigest, descriptionFor, desiredDigest } from './desired';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { planRelease } from '.';
@@ -65,7 +67,7 @@ describe('packaged subcharts', () => {
 });
 
 describe('planRelease', () => {
-  const info = (status: any, revision = 4) => ({ name: 'r', namespace: 'n', revision, status, description: '' });
+  const info = (status: ReleaseStatus, revision = 4) => ({ name: 'r', namespace: 'n', revision, status, description: '' });
   it('installs, upgrades from the last good revision, reinstalls when none is good, leaves an in-sync release alone', () => {
     expect(planRelease(null, [], false)).toEqual({ action: 'install' });
     expect(planRelease(info('deployed'), [], true)).toEqual({ action: 'up to date' });
@@ -98,7 +100,7 @@ describe('planRelease', () => {
 });
 
 // Shapes as `kubectl get pods -o json` returns them.
-const pod = (status: any, name = 'todo-frontend-7d9c-abcde') => ({
+const pod = (status: Pod['status'], name = 'todo-frontend-7d9c-abcde'): Pod => ({
   metadata: { name },
   spec: { containers: [{ name: 'nextjs', image: 'todo-frontend:nx-1' }] },
   status,
@@ -187,7 +189,7 @@ describe('diagnosePod', () => {
 });
 
 describe('deploymentProgress', () => {
-  const dep = (spec: number, status: any, generation = 2) => ({
+  const dep = (spec: number, status: Deployment['status'], generation = 2) => ({
     metadata: { name: 'todo-frontend', generation, annotations: { 'deployment.kubernetes.io/revision': '3' } },
     spec: { replicas: spec },
     status,

@@ -1,6 +1,6 @@
 // Waits for the release's Deployments to roll out, failing fast with a per-resource reason
 // instead of waiting out the progress deadline as `kubectl rollout status` does.
-import { Kubectl } from '../adapters/kubectl';
+import { Deployment, Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
 import { deploymentProgress, Diagnosis, diagnosePod, render } from './diagnose';
 
 export interface RolloutSpec {
@@ -25,16 +25,16 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
   let lastPrinted = 0;
   const notReadySince = new Map<string, number>();
   for (;;) {
-    const list = await kubectl.json<{ items: any[] }>(['get', 'deployments,replicasets,pods', '-n', s.namespace, '-l', selector]);
-    const deployments = list.items.filter((i) => i.kind === 'Deployment');
-    const pods = list.items.filter((i) => i.kind === 'Pod');
-    const replicaSets = list.items.filter((i) => i.kind === 'ReplicaSet');
+    const list = await kubectl.json<List<Deployment | ReplicaSet | Pod>>(['get', 'deployments,replicasets,pods', '-n', s.namespace, '-l', selector]);
+    const deployments = list.items.filter((i): i is Deployment => i.kind === 'Deployment');
+    const pods = list.items.filter((i): i is Pod => i.kind === 'Pod');
+    const replicaSets = list.items.filter((i): i is ReplicaSet => i.kind === 'ReplicaSet');
     const progress = deployments.map((d) => deploymentProgress(d, replicaSets));
     if (progress.every((p) => p.ready)) return;
 
     const problems: Diagnosis[] = [];
     for (const pod of pods) {
-      const ready = (pod.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+      const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
       if (ready) {
         notReadySince.delete(pod.metadata.name);
         continue;

@@ -1,6 +1,13 @@
 // The rendered release as data: each manifest with the source file it came from, and the pod
-// templates of its workloads. Rules navigate parsed YAML, so the documents stay `any`.
+// templates of its workloads. Rules navigate parsed YAML, so the documents stay untyped.
 import { parseAllDocuments } from 'yaml';
+
+/**
+ * Parsed YAML of a rendered chart: any shape at all. Each rule checks the fields it reads
+ * (Array.isArray, typeof) where it reads them, so the documents are navigated untyped.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- user YAML has no static shape; every read is checked by the rule that makes it
+export type Yaml = any;
 
 export interface Manifest {
   kind: string;
@@ -11,7 +18,7 @@ export interface Manifest {
   /** Values path of the chart that rendered it: '' for the umbrella, 'frontend' for a subchart. */
   chart: string;
   // Parsed YAML: rules check its shape themselves.
-  doc: any;
+  doc: Yaml;
 }
 
 /** Where a chart's templates come from: helm's `# Source: todo-app/charts/backend/...` prefix -> source directory. */
@@ -62,7 +69,7 @@ export interface PodTemplate {
   /** Dotted path of the pod spec in the owner, e.g. spec.template.spec. */
   path: string;
   labels: Record<string, string>;
-  spec: any;
+  spec: Yaml;
 }
 
 const TEMPLATE_PATH: Record<string, string[]> = {
@@ -79,7 +86,7 @@ export function podTemplate(m: Manifest): PodTemplate | null {
   if (m.kind === 'Pod') return { owner: m, path: 'spec', labels: m.doc.metadata?.labels ?? {}, spec: m.doc.spec ?? {} };
   const path = TEMPLATE_PATH[m.kind];
   if (!path) return null;
-  let t: any = m.doc;
+  let t: Yaml = m.doc;
   for (const p of path) t = t?.[p];
   return { owner: m, path: `${path.join('.')}.spec`, labels: t?.metadata?.labels ?? {}, spec: t?.spec ?? {} };
 }
@@ -89,12 +96,12 @@ export function podTemplates(manifests: readonly Manifest[]): PodTemplate[] {
 }
 
 /** Containers of a pod spec with their field paths; init containers too when asked. */
-export function containersOf(t: PodTemplate, withInit = false): Array<{ c: any; path: string }> {
+export function containersOf(t: PodTemplate, withInit = false): Array<{ c: Yaml; path: string }> {
   const lists = withInit ? ['initContainers', 'containers'] : ['containers'];
-  const out: Array<{ c: any; path: string }> = [];
+  const out: Array<{ c: Yaml; path: string }> = [];
   for (const list of lists) {
     const cs = Array.isArray(t.spec[list]) ? t.spec[list] : [];
-    cs.forEach((c: any, i: number) => out.push({ c: c ?? {}, path: `${t.path}.${list}[${typeof c?.name === 'string' ? c.name : i}]` }));
+    cs.forEach((c: Yaml, i: number) => out.push({ c: c ?? {}, path: `${t.path}.${list}[${typeof c?.name === 'string' ? c.name : i}]` }));
   }
   return out;
 }

@@ -13,7 +13,7 @@ function packagedSubcharts(tree: Tree): string[] {
   const out: string[] = [];
   visitNotIgnoredFiles(tree, '', (file) => {
     if (posix.basename(file) !== 'Chart.yaml') return;
-    let chart: { dependencies?: Array<{ name?: string; repository?: string }> } | null = null;
+    let chart: { dependencies?: Array<{ name?: string; repository?: string }> } | null;
     try {
       chart = parse(tree.read(file, 'utf-8') ?? '');
     } catch {

@@ -3,7 +3,7 @@
 // (what the API server would refuse) a selector that matches the pod template. The pod-level
 // ones hold for every workload's pod template, so they run on all of them.
 import { compareQuantities, parseQuantity } from '../quantity';
-import { containersOf, LabelSelector, Manifest, podTemplates, PodTemplate, ref, selects } from '../manifests';
+import { containersOf, LabelSelector, Manifest, podTemplates, PodTemplate, ref, selects, Yaml } from '../manifests';
 import { Violation } from '../violation';
 
 const SCALED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
@@ -117,7 +117,7 @@ const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'];
 function probes(t: PodTemplate): Violation[] {
   const out: Violation[] = [];
   for (const { c, path } of containersOf(t)) {
-    const ports: any[] = Array.isArray(c.ports) ? c.ports : [];
+    const ports: Yaml[] = Array.isArray(c.ports) ? c.ports : [];
     for (const name of PROBES) {
       const p = c[name];
       if (p === undefined || p === null) continue;
@@ -176,12 +176,12 @@ function probes(t: PodTemplate): Violation[] {
 }
 
 /** A probe or targetPort given as a number must be a declared containerPort; as a string, a declared port name. */
-export function hasPort(ports: readonly any[], port: unknown, byName = true): boolean {
+export function hasPort(ports: readonly Yaml[], port: unknown, byName = true): boolean {
   if (typeof port === 'number' || /^\d+$/.test(String(port))) return ports.some((p) => Number(p?.containerPort) === Number(port));
   return byName && ports.some((p) => p?.name === port);
 }
 
-export function portList(ports: readonly any[]): string {
+export function portList(ports: readonly Yaml[]): string {
   return ports.length ? ports.map((p) => (p?.name ? `${p.name}=${p.containerPort}` : String(p?.containerPort))).join(', ') : 'none declared';
 }
 
@@ -190,7 +190,7 @@ function uniquePorts(t: PodTemplate): Violation[] {
   const numbers = new Map<string, string>();
   const names = new Map<string, string>();
   for (const { c, path } of containersOf(t, true)) {
-    (Array.isArray(c.ports) ? c.ports : []).forEach((p: any, i: number) => {
+    (Array.isArray(c.ports) ? c.ports : []).forEach((p: Yaml, i: number) => {
       const field = `${path}.ports[${p?.name ?? i}]`;
       const base = { file: t.owner.file, resource: ref(t.owner), field, rule: 'deployment.container-ports-unique' as const };
       const key = `${p?.containerPort}/${p?.protocol ?? 'TCP'}`;

@@ -1,7 +1,7 @@
 // Pod rules of the data model: at least one container, every volume mount on a declared volume,
 // and (so the containers can start) every ConfigMap or Secret they read present in the release
 // unless the reference is optional.
-import { containersOf, Manifest, podTemplates, PodTemplate, ref } from '../manifests';
+import { containersOf, Manifest, podTemplates, PodTemplate, ref, Yaml } from '../manifests';
 import { Violation } from '../violation';
 
 export function podRules(manifests: readonly Manifest[]): Violation[] {
@@ -23,7 +23,7 @@ function containers(t: PodTemplate): Violation[] {
 }
 
 function volumeMounts(t: PodTemplate): Violation[] {
-  const declared = new Set((Array.isArray(t.spec.volumes) ? t.spec.volumes : []).map((v: any) => v?.name));
+  const declared = new Set((Array.isArray(t.spec.volumes) ? t.spec.volumes : []).map((v: Yaml) => v?.name));
   const out: Violation[] = [];
   for (const { c, path } of containersOf(t, true)) {
     for (const list of ['volumeMounts', 'volumeDevices']) {
@@ -54,7 +54,7 @@ interface Reference {
 function referencesOf(t: PodTemplate): Reference[] {
   const refs: Reference[] = [];
   for (const { c, path } of containersOf(t, true)) {
-    (Array.isArray(c.envFrom) ? c.envFrom : []).forEach((e: any, i: number) => {
+    (Array.isArray(c.envFrom) ? c.envFrom : []).forEach((e: Yaml, i: number) => {
       if (e?.configMapRef)
         refs.push({ kind: 'ConfigMap', name: e.configMapRef.name, optional: !!e.configMapRef.optional, field: `${path}.envFrom[${i}].configMapRef` });
       if (e?.secretRef) refs.push({ kind: 'Secret', name: e.secretRef.name, optional: !!e.secretRef.optional, field: `${path}.envFrom[${i}].secretRef` });
@@ -70,7 +70,7 @@ function referencesOf(t: PodTemplate): Reference[] {
     const field = `${t.path}.volumes[${v?.name}]`;
     if (v?.configMap) refs.push({ kind: 'ConfigMap', name: v.configMap.name, optional: !!v.configMap.optional, field: `${field}.configMap` });
     if (v?.secret) refs.push({ kind: 'Secret', name: v.secret.secretName, optional: !!v.secret.optional, field: `${field}.secret` });
-    (Array.isArray(v?.projected?.sources) ? v.projected.sources : []).forEach((s: any, i: number) => {
+    (Array.isArray(v?.projected?.sources) ? v.projected.sources : []).forEach((s: Yaml, i: number) => {
       if (s?.configMap)
         refs.push({ kind: 'ConfigMap', name: s.configMap.name, optional: !!s.configMap.optional, field: `${field}.projected.sources[${i}].configMap` });
       if (s?.secret) refs.push({ kind: 'Secret', name: s.secret.name, optional: !!s.secret.optional, field: `${field}.projected.sources[${i}].secret` });

@@ -1,6 +1,6 @@
 // Service rules of the data model: a valid type, ports in 1..65535 with unique names, a selector
 // that matches the pods of some workload in the release, and a targetPort those pods have.
-import { containersOf, Manifest, podTemplates, ref, selects } from '../manifests';
+import { containersOf, Manifest, podTemplates, ref, selects, Yaml } from '../manifests';
 import { Violation } from '../violation';
 import { hasPort } from './deployment';
 
@@ -22,7 +22,7 @@ export function serviceRules(manifests: readonly Manifest[]): Violation[] {
         blame: { value: String(spec.type), keys: ['type'] },
       });
     }
-    const ports: any[] = Array.isArray(spec.ports) ? spec.ports : [];
+    const ports: Yaml[] = Array.isArray(spec.ports) ? spec.ports : [];
     const selector: Record<string, string> = spec.selector ?? {};
     const selected = Object.keys(selector).length ? pods.filter((p) => selects(selector, p.labels, true)) : [];
     if (selected.length === 0) {
@@ -40,7 +40,7 @@ export function serviceRules(manifests: readonly Manifest[]): Violation[] {
       });
     }
     const names = new Set<string>();
-    ports.forEach((p: any, i: number) => {
+    ports.forEach((p: Yaml, i: number) => {
       const field = `spec.ports[${p?.name ?? i}]`;
       for (const key of ['port', 'targetPort', 'nodePort'] as const) {
         const v = p?.[key];
