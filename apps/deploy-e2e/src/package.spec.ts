@@ -137,13 +137,19 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
     if (run.exitCode !== 0) throw new Error(`nx ${args.join(' ')} exited ${run.exitCode}\n${run.output.slice(-4000)}`);
     return run;
   };
-  const podImages = async () => {
+  /** component -> image of its ready pods (the release's pods, by the chart's own labels). */
+  const readyImages = async () => {
     const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-l', `shop-release=${chart}`, '-o', 'json'])).items as any[];
-    return Object.fromEntries(
-      pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => [p.metadata.labels['shop-component'], p.status.containerStatuses?.[0]?.imageID ?? '']),
-    );
+    const ready = pods.filter((p) => !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'));
+    return Object.fromEntries(ready.map((p) => [p.metadata.labels['shop-component'], p.spec.containers[0].image as string]));
   };
-  const builtIds = () => Object.fromEntries(['api', 'web'].map((a) => [a, JSON.parse(ws.read(`dist/nx-k8s/${a}/image.json`)).id as string]));
+  /** app -> the image reference its docker-build record names. */
+  const builtRefs = () => Object.fromEntries(['api', 'web'].map((a) => [a, JSON.parse(ws.read(`dist/nx-k8s/${a}/image.json`)).ref as string]));
+  const runningBuilt = (what: string) =>
+    waitFor(what, async () => {
+      const [running, built] = [await readyImages(), builtRefs()];
+      return running.api === built.api && running.web === built.web ? running : undefined;
+    });
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-new-ws-'));
@@ -214,11 +220,8 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
       );
       expect(first.output).toMatch(new RegExp(`installed: release ${chart} revision 1`));
       expect(await cluster.release(chart)).toEqual({ revision: 1, status: 'deployed' });
-      const ids = builtIds();
-      await waitFor('both pods running the built images', async () => {
-        const running = await podImages();
-        return running.api?.endsWith(ids.api) && running.web?.endsWith(ids.web) ? running : undefined;
-      });
+      // The rollout check waited for the pods: they are ready already, running what was built.
+      expect(await readyImages()).toEqual(builtRefs());
     },
     15 * 60_000,
   );
@@ -237,7 +240,7 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
   it(
     "one app's change runs only that app's tasks and one upgrade",
     async () => {
-      const before = builtIds();
+      const before = builtRefs();
       ws.write('apps/api/server.js', server('api', 'api v2'));
       ws.commit('api v2');
       const run = await nx(['run-many', '-t', 'deploy']);
@@ -245,9 +248,10 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
       expect(ran.filter((t) => t.startsWith('web:'))).toEqual([]);
       expect(ran).toEqual(expect.arrayContaining(['api:docker-build', 'api:minikube-load', `${chart}:helm-install`]));
       expect(await cluster.release(chart)).toEqual({ revision: 2, status: 'deployed' });
-      const after = builtIds();
+      const after = builtRefs();
       expect(after.web).toBe(before.web);
       expect(after.api).not.toBe(before.api);
+      await runningBuilt('the new api image in a ready pod');
     },
     15 * 60_000,
   );

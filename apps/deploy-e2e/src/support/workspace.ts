@@ -167,14 +167,17 @@ export class Workspace {
   /** Nx's record of the tasks of runs that started after `since`. */
   async tasksSince(since: number): Promise<Map<string, TaskStatus>> {
     const dbs = this.shared ? `${homedir()}/.nx/*/databases/*.db` : `${join(this.dir, '.nx/workspace-data')}/*.db`;
-    const db = execa.sync('bash', ['-c', `ls -t ${dbs} | head -1`]).stdout.trim();
     const sql = `select d.project || ':' || d.target, h.status from task_history h join task_details d on d.hash = h.hash where h.start >= ${since - 1000} order by h.id`;
-    const out = execa.sync('python3', [
-      '-c',
-      'import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(r[0] + "\\t" + r[1])',
-      db,
-      sql,
-    ]).stdout;
+    // Every database there: a command that ran no task (nx add, nx show) may have made a newer
+    // one without Nx's tables.
+    const script = [
+      'import glob, sqlite3, sys',
+      'for db in sorted(glob.glob(sys.argv[1]), key=lambda f: __import__("os").path.getmtime(f)):',
+      '    try: rows = sqlite3.connect(db).execute(sys.argv[2]).fetchall()',
+      '    except sqlite3.OperationalError: continue',
+      '    for r in rows: print(r[0] + "\\t" + r[1])',
+    ].join('\n');
+    const out = execa.sync('python3', ['-c', script, dbs, sql]).stdout;
     const m = new Map<string, TaskStatus>();
     for (const line of out.split('\n').filter(Boolean)) {
       const [id, status] = line.split('\t');

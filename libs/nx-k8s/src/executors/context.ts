@@ -21,7 +21,12 @@ export function imageProjectsOf(projects: Record<string, ProjectConfiguration>):
   return out.sort((a, b) => a.project.localeCompare(b.project));
 }
 
-export function taskOf(context: ExecutorContext) {
+/** This task's Nx hash. Nx 24 gives a worker its hash only in the environment (its task graph carries none). */
+export function taskHash(context: ExecutorContext): string | undefined {
+  return process.env.NX_TASK_HASH || taskOf(context)?.hash;
+}
+
+function taskOf(context: ExecutorContext) {
   const tasks = Object.values(context.taskGraph?.tasks ?? {});
   return (
     tasks.find(

@@ -142,7 +142,8 @@ export function probeTcp(port: number, timeoutMs: number, settleMs = Math.min(50
   });
 }
 
-type AttemptEnd = { kind: 'lost'; why: string; lastError: string; wasReady: boolean } | { kind: 'failed'; message: string };
+/** `printed`: lastError is kubectl's own last line (else the supervisor's note on why it ended the attempt). */
+type AttemptEnd = { kind: 'lost'; why: string; lastError: string; printed: boolean; wasReady: boolean } | { kind: 'failed'; message: string };
 
 /** kubectl lines that mean the tunnel to the pod is gone although kubectl may keep running. */
 const BROKEN_TUNNEL = /error forwarding port|lost connection to pod|unable to forward/i;
@@ -176,6 +177,7 @@ export class Supervisor {
   async run(): Promise<ForwardOutcome> {
     const started = Date.now();
     const state = { attempts: 0, failures: 0, everForwarded: false, everReady: false, lastProbe: null as string | null };
+    let kubectlSaid: string | null = null;
     while (!this.stopped) {
       state.attempts++;
       const end = await this.once(state, started);
@@ -183,7 +185,12 @@ export class Supervisor {
       if (end.kind === 'failed') return end;
       if (end.wasReady) state.failures = 0;
       state.failures++;
-      const next = afterFailure({ spec: this.spec, ...state, elapsedMs: Date.now() - started, lastError: end.lastError }, this.timing);
+      // An attempt cut short before kubectl printed anything says less than the last thing kubectl did print.
+      if (end.printed) kubectlSaid = end.lastError;
+      const next = afterFailure(
+        { spec: this.spec, ...state, elapsedMs: Date.now() - started, lastError: end.printed ? end.lastError : (kubectlSaid ?? end.lastError) },
+        this.timing,
+      );
       if ('giveUp' in next) {
         this.stopped = true;
         return { kind: 'failed', message: next.giveUp };
@@ -228,7 +235,7 @@ export class Supervisor {
         }
         resolve(end);
       };
-      const lost = (why: string) => finish({ kind: 'lost', why, lastError: lastLine || why, wasReady: ready });
+      const lost = (why: string) => finish({ kind: 'lost', why, lastError: lastLine || why, printed: lastLine !== '', wasReady: ready });
 
       // A kubectl that prints nothing (an API server that accepts but never answers) counts as failing too.
       if (!state.everForwarded) {

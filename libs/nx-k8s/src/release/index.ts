@@ -10,6 +10,7 @@ import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { descriptionFor } from './desired';
 import { deploymentProgress } from './diagnose';
 import { RolloutFailedError, waitForRollout } from './rollout';
+import { releaseWorkloads } from './workloads';
 
 export * from './desired';
 
@@ -44,11 +45,11 @@ export class ReleaseStuckError extends Error {
 export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
   const [info, workloads] = await Promise.all([
     helm.status(release, namespace),
-    cluster.kubectl.json<List<Deployment | ReplicaSet>>(['get', 'deployments,replicasets', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`]),
+    cluster.kubectl.json<List<Deployment | ReplicaSet>>(['get', 'deployments,replicasets', '-n', namespace]),
   ]);
   if (!info || info.status !== 'deployed' || info.description !== descriptionFor(digest)) return false;
-  const replicaSets = workloads.items.filter((i): i is ReplicaSet => i.kind === 'ReplicaSet');
-  return workloads.items.filter((i): i is Deployment => i.kind === 'Deployment').every((d) => deploymentProgress(d, replicaSets).ready);
+  const { deployments, replicaSets } = releaseWorkloads(workloads.items, release, namespace);
+  return deployments.every((d) => deploymentProgress(d, replicaSets).ready);
 }
 
 export type ReleasePlan =

@@ -2,6 +2,7 @@
 // instead of waiting out the progress deadline as `kubectl rollout status` does.
 import { Deployment, Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
 import { deploymentProgress, Diagnosis, diagnosePod, render } from './diagnose';
+import { releaseWorkloads, WORKLOAD_KINDS } from './workloads';
 
 export interface RolloutSpec {
   namespace: string;
@@ -20,15 +21,12 @@ const POLL_MS = 400;
 
 export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: string) => void): Promise<void> {
   const deadline = Date.now() + s.timeoutSeconds * 1000;
-  const selector = `app.kubernetes.io/instance=${s.release}`;
   let lastSummary = '';
   let lastPrinted = 0;
   const notReadySince = new Map<string, number>();
   for (;;) {
-    const list = await kubectl.json<List<Deployment | ReplicaSet | Pod>>(['get', 'deployments,replicasets,pods', '-n', s.namespace, '-l', selector]);
-    const deployments = list.items.filter((i): i is Deployment => i.kind === 'Deployment');
-    const pods = list.items.filter((i): i is Pod => i.kind === 'Pod');
-    const replicaSets = list.items.filter((i): i is ReplicaSet => i.kind === 'ReplicaSet');
+    const list = await kubectl.json<List<Deployment | ReplicaSet | Pod>>(['get', WORKLOAD_KINDS, '-n', s.namespace]);
+    const { deployments, replicaSets, pods } = releaseWorkloads(list.items, s.release, s.namespace);
     const progress = deployments.map((d) => deploymentProgress(d, replicaSets));
     if (progress.every((p) => p.ready)) return;
 

@@ -4,7 +4,7 @@ import { run } from '../../adapters/run';
 import { ensureImage } from '../../image/build';
 import { tagFromTaskHash } from '../../image/tag';
 import { writeRecord } from '../../records';
-import { logFor, report, taskOf } from '../context';
+import { logFor, report, taskHash } from '../context';
 import { normalizeBuildOptions } from './normalize';
 import { DockerBuildExecutorSchema } from './schema';
 
@@ -12,7 +12,7 @@ export default async function dockerBuild(options: DockerBuildExecutorSchema, co
   const log = logFor(context);
   return report(context, async () => {
     const o = normalizeBuildOptions(options, context.projectName!);
-    const hash = taskOf(context)?.hash;
+    const hash = taskHash(context);
     if (!hash) throw new Error('the task has no Nx hash, so no content-addressed tag can be derived. Fix: run it through nx (nx run <project>:docker-build)');
     const tag = tagFromTaskHash(hash);
     const outcome = await ensureImage({ ...o, tag }, context.root, run, log);
