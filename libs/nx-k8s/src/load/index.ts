@@ -17,6 +17,8 @@ export interface ClusterImage {
   repository: string;
   tag: string;
   ref: string;
+  /** The manifest digest the runtime knows the image by, when the load recorded one (a chart's digest value takes it). */
+  digest?: string | null;
 }
 
 export type LoadResult = 'loaded' | 'already present' | 'tagged (image ID already present, no transfer)' | 'pushed' | 'shared daemon (nothing to load)';

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { normalizeReleaseOptions, stdinValues } from './normalize';
@@ -44,5 +44,60 @@ describe('helm-install options', () => {
     });
     expect(o.secretsDigest).not.toContain('k$1');
     expect(stdinValues(normalizeReleaseOptions({}, task, root, env(), []))).toBeNull();
+  });
+
+  describe('images', () => {
+    const imageProjects = [
+      { project: 'frontend', repository: 'todo-frontend' },
+      { project: 'backend', repository: 'todo-backend' },
+    ];
+    function loaded(root: string, project: string, image: object) {
+      mkdirSync(join(root, 'dist/nx-k8s', project), { recursive: true });
+      writeFileSync(join(root, 'dist/nx-k8s', project, 'cluster-image.json'), JSON.stringify(image));
+    }
+    function withLoadedImages() {
+      const root = workspace();
+      loaded(root, 'frontend', { repository: 'todo-frontend', tag: 'nx-f', ref: 'todo-frontend:nx-f' });
+      loaded(root, 'backend', { repository: 'todo-backend', tag: 'nx-b', ref: 'todo-backend:nx-b' });
+      return root;
+    }
+
+    it("are inferred at each subchart's image value and reach helm's standard input", () => {
+      const root = withLoadedImages();
+      const o = normalizeReleaseOptions({ valuesFiles: ['values-dev.yaml'] }, task, root, env(), imageProjects);
+      expect(o.images).toEqual({
+        'backend.image.repository': 'todo-backend',
+        'backend.image.tag': 'nx-b',
+        'frontend.image.repository': 'todo-frontend',
+        'frontend.image.tag': 'nx-f',
+      });
+      expect(JSON.parse(stdinValues(o)!)).toEqual({
+        backend: { image: { repository: 'todo-backend', tag: 'nx-b' } },
+        frontend: { image: { repository: 'todo-frontend', tag: 'nx-f' } },
+      });
+    });
+
+    it('take an explicit path of an image value, of any shape the values show', () => {
+      const root = withLoadedImages();
+      writeFileSync(join(root, 'charts/todo-app/values-dev.yaml'), 'job:\n  image: busybox:1.36\n', { flag: 'a' });
+      const o = normalizeReleaseOptions(
+        { valuesFiles: ['values-dev.yaml'], images: { 'frontend.image': 'frontend', 'job.image': 'backend' } },
+        task,
+        root,
+        env(),
+        [],
+      );
+      expect(o.images).toEqual({ 'frontend.image.repository': 'todo-frontend', 'frontend.image.tag': 'nx-f', 'job.image': 'todo-backend:nx-b' });
+    });
+
+    it('refuse a path the configuration does not have in one line', () => {
+      const root = withLoadedImages();
+      expect(() => normalizeReleaseOptions({ valuesFiles: ['values-dev.yaml'], images: { frontend: 'frontend' } }, task, root, env(), [])).toThrow(
+        'option images of todo-app:helm-install: frontend in chart charts/todo-app (its values, its file:// subcharts\', values-dev.yaml) is not an image value (an object with repository and tag or digest, or one "repository:tag" string). Fix: name the image value itself: frontend.image',
+      );
+      expect(() => normalizeReleaseOptions({ images: { 'worker.image': 'backend' } }, task, root, env(), [])).toThrow(
+        /^option images of todo-app:helm-install: worker\.image is not a value of chart charts\/todo-app \(its values, its file:\/\/ subcharts'\)\. Fix: .*\(image values there: backend\.image, frontend\.image\)/,
+      );
+    });
   });
 });

@@ -6,7 +6,7 @@ import { Helm } from '../../adapters/helm';
 import { pluginDigest } from '../../cache';
 import { ClusterImage } from '../../load';
 import { DesiredState, desiredDigest } from '../../release/desired';
-import { ImageProject, imagesDeployedBy } from '../../release/images';
+import { chartValues, ImageProject, imagesDeployedBy, ResolvedImage, resolveImagePaths, valuesForImage } from '../../release/images';
 import { Scalar, valuesTree } from '../../release/values';
 import { readRecord, recordPath } from '../../records';
 import { nxDotenvFiles, readSecrets, secretsDigest } from '../../secrets';
@@ -31,26 +31,32 @@ export interface TaskCoordinates {
   configuration?: string;
 }
 
-/** `images` maps a values prefix to the project whose loaded image it uses: <prefix>.image.repository / .tag ('' is the chart's own image). */
-export function imageValues(images: Record<string, string>, root: string): Record<string, string> {
+/** What the resolved images set, from each project's loaded image (the load stage's record). */
+export function imageValues(images: ResolvedImage[], root: string, option: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [prefix, project] of Object.entries(images).sort()) {
-    const img = readRecord<ClusterImage>(join(root, recordPath(project, 'clusterImage')), `run nx run ${project}:minikube-load first`);
-    const at = prefix ? `${prefix}.image` : 'image';
-    out[`${at}.repository`] = img.repository;
-    out[`${at}.tag`] = img.tag;
+  for (const image of images) {
+    const loaded = readRecord<ClusterImage>(join(root, recordPath(image.project, 'clusterImage')), `run nx run ${image.project}:minikube-load first`);
+    Object.assign(out, valuesForImage(image, loaded, option));
   }
   return out;
 }
 
-/** The option, else what the chart's values say it deploys (see release/images). */
+/** Image value path -> project: the option, else what the chart's values say it deploys (see release/images). Not checked: the project graph reads it too. */
 export function releaseImages(
   o: { chart?: string; images?: Record<string, string> },
   projectRoot: string,
   root: string,
   imageProjects: ImageProject[],
+  valuesFiles?: string[],
 ): Record<string, string> {
-  return o.images ?? imagesDeployedBy(resolve(root, o.chart ?? projectRoot), imageProjects);
+  return o.images ?? imagesDeployedBy(resolve(root, o.chart ?? projectRoot), imageProjects, valuesFiles);
+}
+
+/** The images of one configuration, each path checked against its values (chart, file:// subcharts, `valuesFiles`, absolute). */
+export function checkedImages(images: Record<string, string>, chartDir: string, valuesFiles: string[], root: string, option: string): ResolvedImage[] {
+  const files = valuesFiles.map((f) => relative(chartDir, f));
+  const where = `chart ${relative(root, chartDir) || '.'} (its values, its file:// subcharts'${files.length ? `, ${files.join(', ')}` : ''})`;
+  return resolveImagePaths(images, chartValues(chartDir, valuesFiles), option, where);
 }
 
 export function normalizeReleaseOptions(
@@ -71,13 +77,14 @@ export function normalizeReleaseOptions(
     throw new Error(
       `values file ${relative(root, missing)} does not exist (option valuesFiles of ${where}). Fix: create it or remove it from the configuration`,
     );
+  const option = o.images ? `option images of ${where}` : `the images inferred for ${where} (option images)`;
   const envFile = o.envFile ?? '.env';
   const secrets = readSecrets(o.secrets ?? {}, env, { root, envFile, nxDotenvFiles: nxDotenvFiles(task.projectRoot, task.target, task.configuration) });
   return {
     chartDir,
     valuesFiles,
     set: (o.set ?? {}) as Record<string, Scalar>,
-    images: imageValues(releaseImages(o, task.projectRoot, root, imageProjects), root),
+    images: imageValues(checkedImages(releaseImages(o, task.projectRoot, root, imageProjects, valuesFiles), chartDir, valuesFiles, root, option), root, option),
     secretsDigest: secretsDigest(secrets.values, env),
     secretValues: secrets.values,
     secretNotes: secrets.notes,

@@ -5,6 +5,7 @@ export interface HelmInstallExecutorSchema {
   createNamespace?: boolean;
   valuesFiles?: string[];
   set?: Record<string, string | number | boolean>;
+  /** Path of an image value in the chart's values (frontend.image, image) -> the project whose loaded image it takes. */
   images?: Record<string, string>;
   secrets?: Record<string, string>;
   envFile?: string;

@@ -4,7 +4,8 @@
 import { ExecutorContext, TargetConfiguration } from '@nx/devkit';
 import { ValidationSpec } from '../../validate';
 import { EXECUTORS, imageProjectsOf, projectRoot } from '../context';
-import { releaseImages } from '../helm-install/normalize';
+import { resolve } from 'path';
+import { checkedImages, releaseImages } from '../helm-install/normalize';
 import { ValidateExecutorSchema } from './schema';
 
 interface HelmInstallOptions {
@@ -46,6 +47,22 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
       context.root,
       imageProjectsOf(projects),
     );
+  const chart = o.chart ?? helmInstall?.options?.chart ?? projectRoot(context);
+  const configurations = o.configurations ?? configurationsOf(helmInstall);
+  const explicit = o.images ?? helmInstall?.options?.images;
+  if (explicit) {
+    // A wrong path would deploy nothing there: refused before anything renders, per configuration.
+    const option = o.images ? `option images of ${project}:validate` : `option images of ${project}'s helm-install target`;
+    const chartDir = resolve(context.root, chart);
+    for (const files of Object.values(configurations))
+      checkedImages(
+        explicit,
+        chartDir,
+        files.map((f) => resolve(chartDir, f)),
+        context.root,
+        option,
+      );
+  }
   const imageProjects = [...new Set(Object.values(images))].sort();
   const builds = imageProjects.map((p) => ({
     project: p,
@@ -66,7 +83,7 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
     chart: o.chart ?? projectRoot(context),
     release: helmInstall?.options?.release ?? project,
     namespace: helmInstall?.options?.namespace ?? 'default',
-    configurations: o.configurations ?? configurationsOf(helmInstall),
+    configurations,
     dockerfiles,
     repositories: builds
       .filter((b) => b.build)

@@ -71,6 +71,13 @@ describe('validate executor', () => {
     });
   });
 
+  it('refuses an images path that is not an image value of every configuration', () => {
+    expect(() => normalizeValidateOptions({ images: { frontend: 'frontend' } }, context())).toThrow(
+      'option images of todo-app:validate: frontend in chart charts/todo-app (its values, its file:// subcharts\', values-dev.yaml) is not an image value (an object with repository and tag or digest, or one "repository:tag" string). Fix: name the image value itself: frontend.image',
+    );
+    expect(normalizeValidateOptions({ images: { 'frontend.image': 'frontend' } }, context()).repositories.map((r) => r.project)).toEqual(['frontend']);
+  });
+
   it('passes the real chart for dev and prod', async () => {
     const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
@@ -90,7 +97,7 @@ describe('validate executor', () => {
       const backend = project('backend');
       backend.targets!['docker-build'].options.repository = 'Todo-Backend';
       await expect(
-        validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { frontend: 'frontend', backend: 'backend' } }, context({ backend })),
+        validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { 'frontend.image': 'frontend', 'backend.image': 'backend' } }, context({ backend })),
       ).resolves.toEqual({ success: false });
       expect(error.mock.calls.map((c) => c[0])).toEqual([
         'apps/backend/project.json: Image/Todo-Backend targets.docker-build.options.repository: repository "Todo-Backend" has uppercase letters (Docker repositories are lowercase) (image of project backend) [image.repository-name] Fix: use lowercase letters, digits and separators (. _ - /), e.g. todo-backend',
