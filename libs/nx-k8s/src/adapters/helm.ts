@@ -57,6 +57,8 @@ export function parseHistory(stdout: string): Array<{ revision: number; status: 
 export interface TemplateOptions {
   /** Render values that the charts' values.schema.json rejects (validation reports those itself and checks the rest). */
   skipSchemaValidation?: boolean;
+  /** `.Capabilities.KubeVersion` to render for (e.g. v1.34.4); without it helm's built-in default. */
+  kubeVersion?: string;
 }
 
 /** `helm template` never contacts a cluster (no --validate, no lookup against a server). */
@@ -72,6 +74,7 @@ export function templateArgv(
   for (const f of valuesFiles) args.push('--values', f);
   for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
   if (options.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (options.kubeVersion) args.push('--kube-version', options.kubeVersion);
   return args;
 }
 

@@ -1,5 +1,5 @@
 // kubectl failures read from its stderr, as kubectl 1.34 prints them.
-import { ClusterCertificateError, ClusterUnreachableError, classifyFailure, Kubectl } from './kubectl';
+import { ClusterCertificateError, ClusterUnreachableError, classifyFailure, Kubectl, parseServerVersion } from './kubectl';
 import { Runner } from './run';
 
 const failing =
@@ -38,5 +38,28 @@ describe('kubectl failures', () => {
 
   it('still says when the cluster does not answer', async () => {
     await expect(new Kubectl(failing('The connection to the server 127.0.0.1:6443 was refused'), 'dev').clusterId()).rejects.toThrow(ClusterUnreachableError);
+  });
+});
+
+describe('kubectl version', () => {
+  const stdout = JSON.stringify({ clientVersion: { gitVersion: 'v1.34.4' }, serverVersion: { gitVersion: 'v1.33.1+k3s1' } });
+  it("reads the server's version with a short time limit, on the named context", async () => {
+    const calls: Array<{ args: readonly string[]; timeout?: number }> = [];
+    const answering: Runner = async (_p, args, o) => {
+      calls.push({ args, timeout: o?.timeout });
+      return { exitCode: 0, stdout, stderr: '' };
+    };
+    await expect(new Kubectl(answering, 'dev').serverVersion(5_000)).resolves.toBe('v1.33.1+k3s1');
+    expect(calls).toEqual([{ args: ['--context', 'dev', 'version', '-o', 'json', '--request-timeout=4s'], timeout: 5_000 }]);
+  });
+  it('is null when no server answers, kubectl hangs or is missing', async () => {
+    const clientOnly = JSON.stringify({ clientVersion: { gitVersion: 'v1.34.4' } });
+    await expect(new Kubectl(async () => ({ exitCode: 1, stdout: clientOnly, stderr: 'connection refused' }), 'dev').serverVersion()).resolves.toBeNull();
+    await expect(
+      new Kubectl(async () => {
+        throw new Error('kubectl version did not answer within 5 s');
+      }, 'dev').serverVersion(),
+    ).resolves.toBeNull();
+    expect(parseServerVersion('not json')).toBeNull();
   });
 });

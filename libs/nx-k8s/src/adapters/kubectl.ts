@@ -133,6 +133,17 @@ export class Kubectl {
     return ns.metadata.uid;
   }
 
+  /**
+   * The API server's Kubernetes version (`v1.34.4`), or null when it does not answer within
+   * `timeoutMs`: asked by validate, which only renders and must not wait for a cluster.
+   */
+  async serverVersion(timeoutMs = 5_000): Promise<string | null> {
+    const seconds = Math.max(1, Math.floor(timeoutMs / 1000) - 1);
+    const r = await this.run('kubectl', this.argv(['version', '-o', 'json', `--request-timeout=${seconds}s`]), { timeout: timeoutMs }).catch(() => null);
+    // kubectl prints its own version and exits 1 when the server does not answer.
+    return r ? parseServerVersion(r.stdout) : null;
+  }
+
   /** KEP-1755: a cluster that wants images pushed to a registry says so in this ConfigMap. */
   async localRegistryHosting(): Promise<string | null> {
     const r = await this.run(
@@ -162,6 +173,16 @@ export class Kubectl {
   /** argv for `kubectl port-forward`, started and supervised by the forward stage. */
   portForwardArgv(namespace: string, target: string, localPort: number, remotePort: number): string[] {
     return ['kubectl', ...this.argv(['port-forward', '-n', namespace, '--address', '127.0.0.1', target, `${localPort}:${remotePort}`])];
+  }
+}
+
+/** `kubectl version -o json` -> serverVersion.gitVersion, or null without one (no server answered). */
+export function parseServerVersion(stdout: string): string | null {
+  try {
+    const v = (JSON.parse(stdout) as { serverVersion?: { gitVersion?: unknown } }).serverVersion?.gitVersion;
+    return typeof v === 'string' && v ? v : null;
+  } catch {
+    return null;
   }
 }
 

@@ -62,3 +62,18 @@ export function clusterIdentity(c: Cluster): Promise<string> {
   }
   return p;
 }
+
+/** The current kube context's API server version, or null (no kube context, no answer within timeoutMs). */
+export async function currentServerVersion(
+  env: NodeJS.ProcessEnv,
+  run: Runner,
+  timeoutMs = 5_000,
+): Promise<{ context: string | null; version: string | null }> {
+  let context: KubeContext;
+  try {
+    context = readKubeContext(env);
+  } catch {
+    return { context: null, version: null };
+  }
+  return { context: context.name, version: await new Kubectl(run, context.name).serverVersion(timeoutMs) };
+}

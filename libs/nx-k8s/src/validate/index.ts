@@ -17,7 +17,8 @@ import { committedSecretRules } from './rules/secret-committed';
 import { yamlError } from './rules/chart';
 import { serviceRules } from './rules/service';
 import { ValuesLayer, whoHolds } from './values';
-import { mergeViolations, Violation } from './violation';
+import { Verdict, verdict, withoutTestHooks } from './policy';
+import { mergeViolations, RuleId, Violation } from './violation';
 
 export { formatViolation, mergeViolations } from './violation';
 export type { RuleId, Violation } from './violation';
@@ -33,6 +34,12 @@ export interface ValidationSpec {
   dockerfiles: Array<{ file: string; listedBy: string }>;
   /** docker-build repositories of the projects whose images the chart runs. */
   repositories: Array<{ project: string; projectFile: string; repository: string }>;
+  /** Rendered for this Kubernetes version (helm template --kube-version); absent: helm's default. */
+  kubeVersion?: string;
+  /** Rules switched off for this chart -> why. */
+  rulesOff: ReadonlyMap<RuleId, string>;
+  /** Violations inside third-party subcharts fail the task too (else they are warnings). */
+  strictSubcharts: boolean;
 }
 
 export interface ValidationTools {
@@ -48,10 +55,11 @@ export interface ValidationTools {
   tracked(paths: string[]): Promise<Set<string> | null>;
 }
 
-export interface ValidationResult {
-  violations: Violation[];
+export interface ValidationResult extends Verdict {
   /** Configuration -> number of rendered manifests (absent when it could not be rendered). */
   rendered: Record<string, number>;
+  /** `helm test` hooks left out of the checks, over all configurations, by kind and template (their names may be random). */
+  testHooks: string[];
 }
 
 interface ValuesFile {
@@ -109,18 +117,22 @@ async function renderConfiguration(
   name: string,
   layers: ValuesLayer[],
   tracked: Promise<Set<string> | null>,
-): Promise<{ violations: Violation[]; manifests: number }> {
+): Promise<{ violations: Violation[]; manifests: number; testHooks: string[] }> {
   const configured = spec.configurations[name].map((f) => join(spec.chart, f));
   const valuesFiles = configured.map((f) => join(spec.root, f));
-  let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {});
+  const kube = spec.kubeVersion ? { kubeVersion: spec.kubeVersion } : {};
+  let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, kube);
   const found: Violation[] = [];
   if (r.exitCode !== 0 && isSchemaError(r.stderr)) {
     found.push(...schemaRules(r.stderr, tree.sources, layers));
     // Check the rest of the rules on what the values would render.
-    r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, { skipSchemaValidation: true });
+    r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, { ...kube, skipSchemaValidation: true });
   }
-  if (r.exitCode !== 0) return { violations: [...found, renderErrorRule(r.stderr, tree.sources, `${tree.dir}/Chart.yaml`)], manifests: 0 };
-  const { manifests, invalid } = parseRendered(r.stdout, tree.sources);
+  if (r.exitCode !== 0) return { violations: [...found, renderErrorRule(r.stderr, tree.sources, `${tree.dir}/Chart.yaml`)], manifests: 0, testHooks: [] };
+  const parsed = parseRendered(r.stdout, tree.sources);
+  const invalid = parsed.invalid;
+  // `helm test` pods never run with the release: not part of what the rules check.
+  const { manifests, testHooks } = withoutTestHooks(parsed.manifests);
   found.push(...invalid.map((i) => invalidManifestRule(i.file, i.problem, tree.name)));
   found.push(
     ...deploymentRules(manifests),
@@ -143,18 +155,23 @@ async function renderConfiguration(
       spec.namespace,
       configured.filter(isTracked).map((f) => join(spec.root, f)),
       {},
-      { skipSchemaValidation: true },
+      { ...kube, skipSchemaValidation: true },
     );
-    committed = c.exitCode === 0 ? parseRendered(c.stdout, tree.sources).manifests : [];
+    committed = c.exitCode === 0 ? withoutTestHooks(parseRendered(c.stdout, tree.sources).manifests).manifests : [];
   }
   found.push(...committedSecretRules(committed, layers, { tracked: isTracked, text: (f) => readText(spec.root, f) }));
-  return { violations: found.map((v) => blame(v, layers, tree.sources)), manifests: manifests.length };
+  return {
+    violations: found.map((v) => blame(v, layers, tree.sources)),
+    manifests: manifests.length,
+    testHooks: testHooks.map((m) => `${m.kind} of ${m.file}`),
+  };
 }
 
 export async function validateRelease(spec: ValidationSpec, tools: ValidationTools): Promise<ValidationResult> {
   const tree = readChartTree(spec.root, spec.chart);
   const violations: Violation[] = [...tree.violations];
   const rendered: Record<string, number> = {};
+  const testHooks = new Set<string>();
 
   for (const d of spec.dockerfiles) violations.push(...dockerfileRules(d.file, readText(spec.root, d.file), d.listedBy));
   for (const r of spec.repositories) violations.push(...dockerBuildRepositoryRules(r.project, r.projectFile, r.repository));
@@ -193,6 +210,7 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
         renderable.map(async (c) => {
           const r = await renderConfiguration(spec, tools, tree, copy.dir, c.name, c.layers, tracked);
           rendered[c.name] = r.manifests;
+          r.testHooks.forEach((h) => testHooks.add(h));
           return r.violations.map((v) => ({ ...v, configurations: [c.name] }));
         }),
       );
@@ -201,5 +219,11 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
       copy.remove();
     }
   }
-  return { violations: mergeViolations(violations), rendered };
+  const decided = verdict(mergeViolations(violations), {
+    rulesOff: spec.rulesOff,
+    strictSubcharts: spec.strictSubcharts,
+    chartDir: spec.chart,
+    fileDependencyDirs: tree.fileDependencies.map((d) => d.dir),
+  });
+  return { ...decided, rendered, testHooks: [...testHooks].sort() };
 }

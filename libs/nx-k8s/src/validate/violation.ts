@@ -2,38 +2,42 @@
 // executor renders each as one line at the edge (Skaffold's diagnostics-as-data).
 import type { Blame } from './values';
 
-export type RuleId =
-  | 'image.repository-name'
-  | 'image.tag-not-latest'
-  | 'image.tag-format'
-  | 'image.dockerfile-exists'
-  | 'chart.yaml-valid'
-  | 'chart.required-fields'
-  | 'chart.version-semver'
-  | 'chart.templates-render'
-  | 'chart.values-schema'
-  | 'chart.file-dependencies-exist'
-  | 'chart.lock-matches'
-  | 'deployment.replicas-non-negative'
-  | 'deployment.requests-within-limits'
-  | 'deployment.probe-handler'
-  | 'deployment.container-ports-unique'
-  | 'deployment.selector-matches-template'
-  | 'service.type'
-  | 'service.port-range'
-  | 'service.port-names-unique'
-  | 'service.target-port-exists'
-  | 'service.selector-matches-pods'
-  | 'configmap.key-name'
-  | 'configmap.size'
-  | 'configmap.utf8'
-  | 'secret.key-name'
-  | 'secret.size'
-  | 'secret.base64'
-  | 'secret.not-committed'
-  | 'pod.has-containers'
-  | 'pod.volume-mounts-declared'
-  | 'pod.config-references-exist';
+/** Every rule, by the id each violation carries (`[rule]` in its line); option rules switches them off by these ids. */
+export const RULE_IDS = [
+  'image.repository-name',
+  'image.tag-not-latest',
+  'image.tag-format',
+  'image.dockerfile-exists',
+  'chart.yaml-valid',
+  'chart.required-fields',
+  'chart.version-semver',
+  'chart.templates-render',
+  'chart.values-schema',
+  'chart.file-dependencies-exist',
+  'chart.lock-matches',
+  'deployment.replicas-non-negative',
+  'deployment.requests-within-limits',
+  'deployment.probe-handler',
+  'deployment.container-ports-unique',
+  'deployment.selector-matches-template',
+  'service.type',
+  'service.port-range',
+  'service.port-names-unique',
+  'service.target-port-exists',
+  'service.selector-matches-pods',
+  'configmap.key-name',
+  'configmap.size',
+  'configmap.utf8',
+  'secret.key-name',
+  'secret.size',
+  'secret.base64',
+  'secret.not-committed',
+  'pod.has-containers',
+  'pod.volume-mounts-declared',
+  'pod.config-references-exist',
+] as const;
+
+export type RuleId = (typeof RULE_IDS)[number];
 
 export interface Violation {
   /** Workspace-relative path of the file to edit. */

@@ -3,6 +3,8 @@
 // (Dockerfile, repository), so the validated set is the deployed set without restating it.
 import { ExecutorContext, TargetConfiguration } from '@nx/devkit';
 import { ValidationSpec } from '../../validate';
+import { parseKubeVersion } from '../../validate/kube-version';
+import { rulesOff } from '../../validate/policy';
 import { EXECUTORS, imageProjectsOf, projectRoot } from '../context';
 import { resolve } from 'path';
 import { checkedImages, releaseImages } from '../helm-install/normalize';
@@ -85,6 +87,9 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
     namespace: helmInstall?.options?.namespace ?? 'default',
     configurations,
     dockerfiles,
+    ...(o.kubeVersion !== undefined ? { kubeVersion: parseKubeVersion(o.kubeVersion, `option kubeVersion of ${project}:validate`) } : {}),
+    rulesOff: rulesOff(o.rules, `option rules of ${project}:validate`),
+    strictSubcharts: o.strictSubcharts ?? false,
     repositories: builds
       .filter((b) => b.build)
       .map((b) => ({ project: b.project, projectFile: `${b.root}/project.json`, repository: b.build!.options?.repository ?? b.project })),

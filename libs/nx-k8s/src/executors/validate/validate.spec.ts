@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { helmOnPath, WORKSPACE } from '../../validate/__fixtures__/workspace';
-import validate from './validate.impl';
+import validate, { summaryNotes } from './validate.impl';
 import { normalizeValidateOptions } from './normalize';
 
 helmOnPath();
@@ -78,13 +78,48 @@ describe('validate executor', () => {
     expect(normalizeValidateOptions({ images: { 'frontend.image': 'frontend' } }, context()).repositories.map((r) => r.project)).toEqual(['frontend']);
   });
 
+  it('refuses an unknown rule id and a version that is none, in one line each', () => {
+    expect(() => normalizeValidateOptions({ rules: { 'service.selectors': { off: true, reason: 'x' } } }, context())).toThrow(
+      /^option rules of todo-app:validate: there is no rule service\.selectors\. Fix: use a rule id from the \[rule\] tags of validate's lines: image\.repository-name, /,
+    );
+    expect(() => normalizeValidateOptions({ kubeVersion: 'stable' }, context())).toThrow(
+      'option kubeVersion of todo-app:validate: "stable" is not a Kubernetes version. Fix: write it as major.minor[.patch], e.g. 1.34 or v1.34.4',
+    );
+    expect(
+      normalizeValidateOptions({ kubeVersion: '1.34', rules: { 'secret.size': { off: true, reason: 'big CA bundle' } }, strictSubcharts: true }, context()),
+    ).toMatchObject({
+      kubeVersion: 'v1.34',
+      rulesOff: new Map([['secret.size', 'big CA bundle']]),
+      strictSubcharts: true,
+    });
+  });
+
+  it('says in its summary which Kubernetes version it rendered for, what it skipped and which rules are off', () => {
+    const result = {
+      violations: [],
+      warnings: [{ file: 'f', resource: 'r', field: 'x', rule: 'service.type' as const, message: 'm', fix: 'f' }],
+      switchedOff: [{ rule: 'secret.size' as const, reason: 'big CA bundle', hidden: 2 }],
+      rendered: {},
+      testHooks: ['Pod of charts/x/templates/test.yaml'],
+    };
+    expect(summaryNotes(result, { version: null, source: "helm's default: no kube context" })).toEqual([
+      "Kubernetes helm's default version (helm's default: no kube context)",
+      '1 helm test hook(s) skipped',
+      '1 warning(s) in third-party subcharts (option strictSubcharts makes them fail)',
+      'rule secret.size off: big CA bundle (2 violation(s) not reported)',
+    ]);
+  });
+
   it('passes the real chart for dev and prod', async () => {
     const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     const error = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     try {
-      await expect(validate({}, context())).resolves.toEqual({ success: true });
+      // A version given: the spec asks no cluster.
+      await expect(validate({ kubeVersion: '1.34.4' }, context())).resolves.toEqual({ success: true });
       expect(error).not.toHaveBeenCalled();
-      expect(info.mock.calls.flat().join('\n')).toMatch(/valid: chart charts\/todo-app rendered for dev \(6 manifests\), prod \(6 manifests\)/);
+      expect(info.mock.calls.flat().join('\n')).toMatch(
+        /valid: chart charts\/todo-app rendered for dev \(6 manifests\), prod \(6 manifests\), .*; Kubernetes v1\.34\.4 \(option kubeVersion\)/,
+      );
     } finally {
       jest.restoreAllMocks();
     }
@@ -97,12 +132,15 @@ describe('validate executor', () => {
       const backend = project('backend');
       backend.targets!['docker-build'].options.repository = 'Todo-Backend';
       await expect(
-        validate({ dockerfiles: ['docker/missing.Dockerfile'], images: { 'frontend.image': 'frontend', 'backend.image': 'backend' } }, context({ backend })),
+        validate(
+          { dockerfiles: ['docker/missing.Dockerfile'], images: { 'frontend.image': 'frontend', 'backend.image': 'backend' }, kubeVersion: '1.34.4' },
+          context({ backend }),
+        ),
       ).resolves.toEqual({ success: false });
       expect(error.mock.calls.map((c) => c[0])).toEqual([
         'apps/backend/project.json: Image/Todo-Backend targets.docker-build.options.repository: repository "Todo-Backend" has uppercase letters (Docker repositories are lowercase) (image of project backend) [image.repository-name] Fix: use lowercase letters, digits and separators (. _ - /), e.g. todo-backend',
         'docker/missing.Dockerfile: Dockerfile/missing.Dockerfile (file): the Dockerfile does not exist (option dockerfiles of todo-app:validate) [image.dockerfile-exists] Fix: create it, or correct the path',
-        "nx-k8s todo-app:validate: 2 violation(s) of the data model's validation rules in charts/todo-app (dev, prod), 1 Dockerfile(s); nothing was deployed",
+        "nx-k8s todo-app:validate: 2 violation(s) of the data model's validation rules in charts/todo-app (dev, prod), 1 Dockerfile(s); Kubernetes v1.34.4 (option kubeVersion); nothing was deployed",
       ]);
     } finally {
       jest.restoreAllMocks();

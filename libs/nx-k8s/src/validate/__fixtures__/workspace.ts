@@ -85,6 +85,8 @@ export class Workspace {
         { project: 'backend', projectFile: 'apps/backend/project.json', repository: 'todo-backend' },
         { project: 'frontend', projectFile: 'apps/frontend/project.json', repository: 'todo-frontend' },
       ],
+      rulesOff: new Map(),
+      strictSubcharts: false,
     };
   }
 
