@@ -39,7 +39,10 @@ const FILES: Record<string, string> = {
   'charts/shop/values-prod.yaml': 'api:\n  replicaCount: 3\n',
   'charts/shop/.helmignore': 'project.json\ntests/\n',
   'charts/shop/templates/web.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
-  'charts/shop/project.json': JSON.stringify({ name: 'shop', targets: { 'helm-install': { options: { secrets: { API_DATABASE_URL: 'api.databaseUrl' }, timeout: 60 } } } }),
+  'charts/shop/project.json': JSON.stringify({
+    name: 'shop',
+    targets: { 'helm-install': { options: { secrets: { API_DATABASE_URL: 'api.databaseUrl' }, timeout: 60 } } },
+  }),
   'charts/api-chart/Chart.yaml': 'apiVersion: v2\nname: api-chart\nversion: 1.0.0\n',
   'charts/api-chart/values.yaml': 'image:\n  repository: api\n  tag: "1"\n',
   // A chart with no project file of its own: a project named after the chart.
