@@ -120,7 +120,8 @@ test('a port-forward whose Service is missing gives up with one line within 30 s
   const project = 'charts/todo-app/project.json';
   const original = ws.read(project);
   const config = JSON.parse(original);
-  config.targets['port-forward'].options.forwards = [{ service: 'todo-missing', port: 8000, healthPath: '/health' }];
+  // The inferred target, with explicit forwards that name a Service the release does not have.
+  config.targets['port-forward'] = { options: { forwards: [{ service: 'todo-missing', port: 8000, healthPath: '/health' }] } };
   ws.write(project, JSON.stringify(config, null, 2));
   const started = Date.now();
   const run = await ws.nx(['run', 'todo-app:port-forward']);
