@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 
 command -v node >/dev/null || die "Node.js not found" "install Node.js >= 20.9 (https://nodejs.org)"
 command -v python3 >/dev/null || die "python3 not found" "install Python >= 3.11"
-need_go "helm and the local cluster"
+need_go "helm, actionlint and the local cluster"
 
 step "system packages"
 # debootstrap: base images; chromium: the frontend's browser test; postgresql: the backend's
@@ -15,6 +15,7 @@ step "system packages"
 apt_install debootstrap chromium postgresql docker-registry git
 bash tools/setup/docker.sh
 bash tools/setup/helm.sh
+bash tools/setup/actionlint.sh
 bash tools/setup/base-images.sh
 
 # npm ci only when package-lock.json changed since the last install.

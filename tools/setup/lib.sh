@@ -7,6 +7,7 @@ NX_K8S_BIN="$NX_K8S_CACHE/bin"   # stable symlinks to the versioned builds below
 
 # Pinned versions: change one here and its cache key changes with it.
 HELM_VERSION="v3.22.0"
+ACTIONLINT_VERSION="v1.7.12"   # the workflow linter of the ci generator's test
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 info() { printf '    %s\n' "$*" >&2; }
@@ -36,7 +37,7 @@ apt_install() {
 }
 
 need_go() {
-  command -v go >/dev/null || die "Go toolchain not found (needed to build $1)" "install Go >= 1.24 from https://go.dev/dl and put it on PATH"
+  command -v go >/dev/null || die "Go toolchain not found (needed to build $1)" "install Go >= 1.25 from https://go.dev/dl and put it on PATH"
 }
 
 # link_bin NAME TARGET: exposes a cached build under $NX_K8S_BIN.

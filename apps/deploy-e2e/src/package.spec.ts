@@ -4,12 +4,13 @@
 // and a chart written as a user would, with no hand-written target. Deployed to the real
 // cluster with the inferred targets and checked there and over HTTP.
 import execa from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ClusterView, clusterUp } from './support/cluster';
 import { waitFor } from './support/http';
-import { executed, NxRun, repoRoot, Workspace } from './support/workspace';
+import { minimalWorkspace, packedTarball } from './support/package';
+import { executed, NxRun, Workspace } from './support/workspace';
 
 const NX24 = '24.0.6';
 const DEVKIT24 = '24.0.0';
@@ -18,19 +19,9 @@ let tarball: string;
 let kubeconfig: string;
 let containerdAddress: string;
 
-const npm = (args: string[], cwd: string) => execa('npm', [...args, '--no-audit', '--no-fund'], { cwd, env: { ...process.env, CI: 'true' } });
-
 beforeAll(async () => {
   ({ kubeconfig, containerdAddress } = await clusterUp());
-  await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build', '--outputStyle=stream'], {
-    cwd: repoRoot,
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' },
-  });
-  await execa('npm', ['pack', '--pack-destination', tmp], { cwd: join(repoRoot, 'libs/nx-k8s') });
-  tarball = join(
-    tmp,
-    readdirSync(tmp).find((f) => f.endsWith('.tgz'))!,
-  );
+  tarball = await packedTarball(tmp);
 }, 10 * 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -107,25 +98,13 @@ const WORKSPACES = [
         ['-y', 'create-nx-workspace@23.2.1', 'ws', '--preset=apps', '--nxCloud=skip', '--packageManager=npm', '--interactive=false', '--no-git'],
         { cwd: dir, env: { ...process.env, CI: 'true' } },
       );
+      await execa('git', ['init', '-q', '-b', 'main'], { cwd: join(dir, 'ws') });
     },
   },
   {
     name: `nx ${NX24} with @nx/devkit ${DEVKIT24}`,
     chart: 'shop-nx24',
-    async create(dir: string) {
-      const ws = join(dir, 'ws');
-      mkdirSync(ws);
-      writeFileSync(
-        join(ws, 'package.json'),
-        JSON.stringify({ name: 'ws', version: '0.0.0', private: true, devDependencies: { nx: NX24, '@nx/devkit': DEVKIT24 } }, null, 2) + '\n',
-      );
-      writeFileSync(
-        join(ws, 'nx.json'),
-        JSON.stringify({ $schema: './node_modules/nx/schemas/nx-schema.json', namedInputs: { default: ['{projectRoot}/**/*'] } }, null, 2) + '\n',
-      );
-      writeFileSync(join(ws, '.gitignore'), 'node_modules\n.nx\n');
-      await npm(['install'], ws);
-    },
+    create: (dir: string) => minimalWorkspace(dir, NX24, DEVKIT24),
   },
 ];
 
@@ -154,7 +133,6 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-new-ws-'));
     await create(dir);
-    await execa('git', ['init', '-q', '-b', 'main'], { cwd: join(dir, 'ws') });
     ws = new Workspace(kubeconfig, false, join(dir, 'ws'));
     cluster = new ClusterView(kubeconfig, containerdAddress);
   }, 15 * 60_000);

@@ -153,9 +153,22 @@ describe('helm', () => {
   });
   it('parses status and history', () => {
     const s = parseStatus(
-      JSON.stringify({ name: 'todo-app', namespace: 'default', version: 3, info: { status: 'pending-upgrade', description: 'Preparing upgrade' } }),
+      JSON.stringify({
+        name: 'todo-app',
+        namespace: 'default',
+        version: 3,
+        info: { status: 'pending-upgrade', description: 'Preparing upgrade' },
+        manifest: '---\n# Source: x/templates/cm.yaml\nkind: ConfigMap\n',
+      }),
     );
-    expect(s).toEqual({ name: 'todo-app', namespace: 'default', revision: 3, status: 'pending-upgrade', description: 'Preparing upgrade' });
+    expect(s).toEqual({
+      name: 'todo-app',
+      namespace: 'default',
+      revision: 3,
+      status: 'pending-upgrade',
+      description: 'Preparing upgrade',
+      manifest: '---\n# Source: x/templates/cm.yaml\nkind: ConfigMap\n',
+    });
     expect(
       parseHistory(
         JSON.stringify([

@@ -12,6 +12,8 @@ export interface ReleaseInfo {
   revision: number;
   status: ReleaseStatus;
   description: string;
+  /** The rendered objects of this revision (helm status -o json carries the whole release). */
+  manifest: string;
 }
 
 export interface UpgradeArgs {
@@ -46,6 +48,7 @@ export function parseStatus(stdout: string): ReleaseInfo {
     revision: s.version,
     status: (s.info?.status ?? 'unknown') as ReleaseStatus,
     description: s.info?.description ?? '',
+    manifest: typeof s.manifest === 'string' ? s.manifest : '',
   };
 }
 
@@ -67,12 +70,12 @@ export function templateArgv(
   chart: string,
   namespace: string,
   valuesFiles: string[],
-  setString: Record<string, string>,
+  stdinValues: string | null,
   options: TemplateOptions = {},
 ): string[] {
   const args = ['template', release, chart, '--namespace', namespace];
   for (const f of valuesFiles) args.push('--values', f);
-  for (const [k, v] of Object.entries(setString)) args.push('--set-string', `${k}=${v}`);
+  if (stdinValues !== null) args.push('--values', '-');
   if (options.skipSchemaValidation) args.push('--skip-schema-validation');
   if (options.kubeVersion) args.push('--kube-version', options.kubeVersion);
   return args;
@@ -89,7 +92,7 @@ export function parseManifest(stdout: string): unknown[] {
   for (const d of parseAllDocuments(stdout)) {
     if (d.errors.length)
       throw new Error(
-        `helm get manifest printed a document that is not YAML (${d.errors[0].message.split('\n')[0]}). Fix: run helm get manifest to see it, or give option forwards`,
+        `helm get manifest printed a document that is not YAML (${d.errors[0].message.split('\n')[0]}). Fix: run helm get manifest to see it and correct the template that renders it`,
       );
     const doc = d.toJS();
     if (doc !== null && doc !== undefined) docs.push(doc);
@@ -174,7 +177,8 @@ export class Helm {
   }
 
   /** Renders the chart without a cluster (used by validation). */
-  async template(release: string, chart: string, namespace: string, valuesFiles: string[], setString: Record<string, string>, options: TemplateOptions = {}) {
-    return this.run('helm', templateArgv(release, chart, namespace, valuesFiles, setString, options));
+  /** `stdinValues`: a values document applied after the files (as upgradeArgv passes it), or null. */
+  async template(release: string, chart: string, namespace: string, valuesFiles: string[], stdinValues: string | null, options: TemplateOptions = {}) {
+    return this.run('helm', templateArgv(release, chart, namespace, valuesFiles, stdinValues, options), stdinValues === null ? {} : { input: stdinValues });
   }
 }

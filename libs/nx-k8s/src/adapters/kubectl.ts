@@ -24,6 +24,7 @@ export class ClusterCertificateError extends Error {
 // the API may omit is optional, and the code reading it says what a missing field means.
 export interface ObjectMeta {
   name: string;
+  namespace?: string;
   uid?: string;
   generation?: number;
   deletionTimestamp?: string;
@@ -60,6 +61,34 @@ export interface Deployment {
   metadata: ObjectMeta;
   spec?: { replicas?: number };
   status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
+}
+
+export interface StatefulSet {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { replicas?: number; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    currentRevision?: string;
+    updateRevision?: string;
+  };
+}
+
+export interface DaemonSet {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { updateStrategy?: { type?: string } };
+  status?: { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
+}
+
+export interface Job {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { completions?: number };
+  status?: { succeeded?: number; failed?: number; active?: number; conditions?: Condition[] };
 }
 
 export interface ReplicaSet {

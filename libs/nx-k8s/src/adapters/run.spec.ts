@@ -127,6 +127,14 @@ describe('run', () => {
   it('has a generic fix when the caller knows no better', async () => {
     await expect(run('sleep', ['10'], { timeout: 100 })).rejects.toThrow(/^sleep did not answer within 0\.1 s: is sleep stuck\? Fix: run sleep by hand/);
   });
+  it('reports a timeout even when execa loses the race between the kill and the exit (1 in ~50 at 1 ms)', async () => {
+    const missed: unknown[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r = await run('sleep', ['10'], { timeout: 1 }).catch((e: unknown) => e);
+      if (!(r instanceof NoAnswerError)) missed.push(r);
+    }
+    expect(missed).toEqual([]);
+  });
   it('labels a command by its program and subcommand', () => {
     expect(commandLabel(['docker', 'image', 'inspect', 'todo:1'])).toBe('docker image inspect');
     expect(commandLabel(['ctr', '--address', '/run/c.sock', '--namespace', 'k8s.io', 'images', 'list', '--quiet'])).toBe('ctr images list');

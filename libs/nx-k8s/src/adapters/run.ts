@@ -108,7 +108,9 @@ export const run: Runner = async (program, args, options = {}) => {
   if ((r as { code?: string }).code === 'ENOENT' || (r.exitCode === undefined && /ENOENT/.test(String(r.stderr)))) {
     throw new ProgramNotFoundError(program);
   }
-  if (r.timedOut) throw new NoAnswerError([program, ...args], options.timeout!, options.stalled);
+  // Only the timeout kills the child here; execa 5 sometimes reports that kill with
+  // timedOut unset (its exit and timer race), so `killed` counts too.
+  if (r.timedOut || (options.timeout !== undefined && r.killed)) throw new NoAnswerError([program, ...args], options.timeout!, options.stalled);
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
 

@@ -2,6 +2,7 @@
 // `helm template todo-app charts/todo-app -f charts/todo-app/values-dev.yaml`, which prints what
 // `helm get manifest` returns after the install) and one shaped like a public chart's.
 import { readFileSync } from 'fs';
+import { forwardAddress } from './messages';
 import { join } from 'path';
 import { parseManifest } from '../adapters/helm';
 import { describeDiscovered, discoverForwards, releaseForwards } from './discover';
@@ -160,6 +161,34 @@ describe('discoverForwards', () => {
     expect(discoverForwards([service, deployment('a', probe('/ready')), deployment('b', probe('/up'))], 'n')[0].healthPath).toBeNull();
     expect(discoverForwards([service, deployment('a', probe('/ready', 'HTTPS'))], 'n')[0].healthPath).toBeNull();
   });
+});
+
+it('shows an http:// URL for a port the Service names http (or whose appProtocol is http) even when only TCP checks it', () => {
+  const pod = {
+    kind: 'Pod',
+    metadata: { name: 'p', labels: { app: 'x' } },
+    spec: { containers: [{ name: 'c', readinessProbe: { exec: { command: ['check'] } } }] },
+  };
+  const service = {
+    kind: 'Service',
+    metadata: { name: 'x' },
+    spec: {
+      selector: { app: 'x' },
+      ports: [
+        { name: 'http', port: 9898 },
+        { name: 'grpc', port: 9999 },
+        { name: 'web', port: 8080, appProtocol: 'http' },
+        { name: 'https', port: 8443 },
+      ],
+    },
+  };
+  const forwards = discoverForwards([service, pod], 'n');
+  expect(forwards.map((f) => [f.remotePort, f.healthPath, forwardAddress(f)])).toEqual([
+    [8080, null, 'http://127.0.0.1:8080'],
+    [8443, null, '127.0.0.1:8443'],
+    [9898, null, 'http://127.0.0.1:9898'],
+    [9999, null, '127.0.0.1:9999'],
+  ]);
 });
 
 describe('releaseForwards', () => {

@@ -74,17 +74,23 @@ export function discoverForwards(documents: unknown[], namespace: string): Forwa
     const selected = pods.filter((p) => p.namespace === ns && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
     for (const port of list(svc.spec.ports)) {
       if ((port.protocol ?? 'TCP') !== 'TCP' || typeof port.port !== 'number') continue;
+      const path = healthPath(selected, port.targetPort ?? port.port);
       forwards.push({
         service: svc.metadata.name,
         namespace: ns,
         remotePort: port.port,
         localPort: port.port,
-        healthPath: healthPath(selected, port.targetPort ?? port.port),
+        healthPath: path,
+        ...(path === null && speaksHttp(port) ? { http: true } : {}),
       });
     }
   }
   return forwards.sort((a, b) => (a.service === b.service ? a.remotePort - b.remotePort : a.service < b.service ? -1 : 1));
 }
+
+/** Kubernetes' appProtocol, or the port-naming convention service meshes read (`http`, `http-web`). */
+const speaksHttp = (port: { name?: unknown; appProtocol?: unknown }) =>
+  port.appProtocol === 'http' || port.appProtocol === 'kubernetes.io/h2c' || (typeof port.name === 'string' && /^http(-|$)/.test(port.name));
 
 export interface ReleaseRef {
   release: string;

@@ -7,7 +7,7 @@ const seconds = (ms: number) => (ms % 1000 === 0 ? String(ms / 1000) : (ms / 100
 
 /** Where a forward listens: a URL when it is checked over HTTP; host:port when only TCP is known to work. */
 export function forwardAddress(spec: ForwardSpec): string {
-  return spec.healthPath === null ? `127.0.0.1:${spec.localPort}` : `http://127.0.0.1:${spec.localPort}`;
+  return spec.healthPath === null && !spec.http ? `127.0.0.1:${spec.localPort}` : `http://127.0.0.1:${spec.localPort}`;
 }
 
 /** What the readiness check asks: the health URL, or the address a TCP connection goes to. */

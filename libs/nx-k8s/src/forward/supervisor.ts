@@ -17,6 +17,8 @@ export interface ForwardSpec {
   localPort: number;
   /** HTTP path that answers below 400 once the app is ready; null: ready once a TCP connection through the forward is accepted. */
   healthPath: string | null;
+  /** The Service says the port speaks HTTP (its name or appProtocol) though no HTTP probe checks it: shown as an http:// URL. */
+  http?: boolean;
 }
 
 export type ForwardEvent =

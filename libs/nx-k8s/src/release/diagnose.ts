@@ -2,7 +2,8 @@
 // events. Pure data in, data out, so every reason is unit-tested on real shapes; the
 // executor renders the result. Fatal reasons fail the deploy at once instead of waiting
 // out a progress deadline.
-import type { Deployment, Event, Pod, ReplicaSet } from '../adapters/kubectl';
+import type { DaemonSet, Deployment, Event, Job, Pod, ReplicaSet, StatefulSet } from '../adapters/kubectl';
+import { refName, Workload } from './workloads';
 
 export interface Diagnosis {
   resource: string;
@@ -67,11 +68,31 @@ export function diagnosePod(pod: Pod, events: Event[] = []): Diagnosis[] {
   return out;
 }
 
-export interface DeploymentProgress {
-  name: string;
+export interface WorkloadProgress {
+  /** `deployment/web`, `statefulset/db`, ... */
+  resource: string;
   ready: boolean;
   summary: string;
+  /** Set when it cannot get ready by waiting (a Job that failed): the rollout fails at once. */
+  failed?: string;
 }
+
+export function workloadProgress(w: Workload, replicaSets: ReplicaSet[] = []): WorkloadProgress {
+  switch (w.kind) {
+    case 'StatefulSet':
+      return statefulSetProgress(w as StatefulSet);
+    case 'DaemonSet':
+      return daemonSetProgress(w as DaemonSet);
+    case 'Job':
+      return jobProgress(w as Job);
+    default:
+      return deploymentProgress(w as Deployment, replicaSets);
+  }
+}
+
+/** The controller has seen the current spec: status fields before that describe the old one. */
+const observed = (w: { metadata: { generation?: number }; status?: { observedGeneration?: number } }) =>
+  (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 0);
 
 /**
  * A Deployment is rolled out when the controller saw the new spec and its newest
@@ -79,10 +100,9 @@ export interface DeploymentProgress {
  * already left the Service (this is what `helm --wait` checks, not `kubectl rollout status`,
  * which also waits for them to exit).
  */
-export function deploymentProgress(d: Deployment, replicaSets: ReplicaSet[] = []): DeploymentProgress {
+export function deploymentProgress(d: Deployment, replicaSets: ReplicaSet[] = []): WorkloadProgress {
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
-  const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   const updated = s.updatedReplicas ?? 0;
   const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
   const newest = replicaSets.find(
@@ -93,11 +113,61 @@ export function deploymentProgress(d: Deployment, replicaSets: ReplicaSet[] = []
   const available = newest ? (newest.status?.availableReplicas ?? 0) : (s.availableReplicas ?? 0);
   const total = s.replicas ?? 0;
   const failed = (s.conditions ?? []).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  const ready = observed && updated === want && available >= want && !failed && (newest !== undefined || total === want);
+  const ready = observed(d) && updated === want && available >= want && !failed && (newest !== undefined || total === want);
   return {
-    name: d.metadata.name,
+    resource: refName({ kind: 'Deployment', name: d.metadata.name }),
     ready,
     summary: `${Math.min(available, want)}/${want} new available, ${updated}/${want} updated${total > want ? `, ${total - want} old terminating` : ''}`,
+  };
+}
+
+/**
+ * A StatefulSet is rolled out when every replica is ready and on the update revision. With
+ * OnDelete pods change only when deleted, and with a partition only the ordinals at or above
+ * it are updated: both are judged by what the controller is going to do, as helm's --wait does.
+ */
+export function statefulSetProgress(st: StatefulSet): WorkloadProgress {
+  const want = st.spec?.replicas ?? 1;
+  const s = st.status ?? {};
+  const readyReplicas = s.readyReplicas ?? 0;
+  const strategy = st.spec?.updateStrategy;
+  const partition = strategy?.rollingUpdate?.partition ?? 0;
+  const onDelete = strategy?.type === 'OnDelete';
+  const updated = s.updatedReplicas ?? 0;
+  const updatedEnough = onDelete || updated >= Math.max(0, want - partition);
+  const onRevision = onDelete || partition > 0 || s.currentRevision === s.updateRevision;
+  return {
+    resource: refName({ kind: 'StatefulSet', name: st.metadata.name }),
+    ready: observed(st) && readyReplicas >= want && updatedEnough && onRevision,
+    summary: `${Math.min(readyReplicas, want)}/${want} ready, ${Math.min(updated, want)}/${want} updated`,
+  };
+}
+
+/** A DaemonSet is rolled out when every node it schedules on runs an updated, available pod. */
+export function daemonSetProgress(ds: DaemonSet): WorkloadProgress {
+  const s = ds.status ?? {};
+  const want = s.desiredNumberScheduled ?? 0;
+  const updated = s.updatedNumberScheduled ?? 0;
+  const available = s.numberAvailable ?? 0;
+  const onDelete = ds.spec?.updateStrategy?.type === 'OnDelete';
+  return {
+    resource: refName({ kind: 'DaemonSet', name: ds.metadata.name }),
+    ready: observed(ds) && available >= want && (onDelete || updated >= want),
+    summary: `${Math.min(available, want)}/${want} nodes available, ${Math.min(updated, want)}/${want} updated`,
+  };
+}
+
+/** A Job (not a hook: those are helm's) is done when it completed; a failed one will not complete by waiting. */
+export function jobProgress(job: Job): WorkloadProgress {
+  const s = job.status ?? {};
+  const condition = (type: string) => (s.conditions ?? []).find((c) => c.type === type && c.status === 'True');
+  const failed = condition('Failed');
+  const want = job.spec?.completions ?? 1;
+  return {
+    resource: refName({ kind: 'Job', name: job.metadata.name }),
+    ready: condition('Complete') !== undefined,
+    summary: `${s.succeeded ?? 0}/${want} succeeded${s.failed ? `, ${s.failed} failed` : ''}`,
+    failed: failed ? `${failed.reason ?? 'Failed'}: ${failed.message ?? 'the Job failed'}` : undefined,
   };
 }
 

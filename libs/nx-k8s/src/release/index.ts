@@ -1,16 +1,15 @@
 // The release stage: helm upgrade --install with the full set of values, our own rollout
 // check, and a rollback (or, for a failed first install, an uninstall) when it fails. What
 // to do is decided by planRelease from what the cluster holds; deployRelease does it.
-import { Helm, ReleaseInfo, ReleaseStatus } from '../adapters/helm';
-import type { Deployment, List, ReplicaSet } from '../adapters/kubectl';
+import { Helm, parseManifest, ReleaseInfo, ReleaseStatus } from '../adapters/helm';
 import { Runner } from '../adapters/run';
 import { Cluster } from '../cluster';
 import { mask } from '../secrets';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { descriptionFor } from './desired';
-import { deploymentProgress } from './diagnose';
-import { RolloutFailedError, waitForRollout } from './rollout';
-import { releaseWorkloads } from './workloads';
+import { workloadProgress } from './diagnose';
+import { listWorkloads, RolloutFailedError, waitForRollout } from './rollout';
+import { manifestWorkloads } from './workloads';
 
 export * from './desired';
 
@@ -39,17 +38,15 @@ export class ReleaseStuckError extends Error {
 
 /**
  * Whether the cluster already runs the desired state: release deployed with our digest and
- * every Deployment rolled out (its newest ReplicaSet available, as the rollout wait requires),
- * not merely Available: a deploy killed mid-rollout leaves old pods serving.
+ * every workload its manifest names present and rolled out (a Deployment's newest ReplicaSet
+ * available, as the rollout wait requires), not merely Available: a deploy killed mid-rollout
+ * leaves old pods serving, and a workload deleted by hand must be put back.
  */
 export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
-  const [info, workloads] = await Promise.all([
-    helm.status(release, namespace),
-    cluster.kubectl.json<List<Deployment | ReplicaSet>>(['get', 'deployments,replicasets', '-n', namespace]),
-  ]);
+  const info = await helm.status(release, namespace);
   if (!info || info.status !== 'deployed' || info.description !== descriptionFor(digest)) return false;
-  const { deployments, replicaSets } = releaseWorkloads(workloads.items, release, namespace);
-  return deployments.every((d) => deploymentProgress(d, replicaSets).ready);
+  const { workloads, missing, replicaSets } = await listWorkloads(cluster.kubectl, manifestWorkloads(parseManifest(info.manifest), namespace), false);
+  return missing.length === 0 && workloads.every((w) => workloadProgress(w, replicaSets).ready);
 }
 
 export type ReleasePlan =
@@ -109,7 +106,8 @@ export async function deployRelease(spec: ReleaseSpec, cluster: Cluster, run: Ru
   const after = (await helm.status(spec.release, spec.namespace))!;
   const waitStarted = Date.now();
   try {
-    await waitForRollout(cluster.kubectl, { namespace: spec.namespace, release: spec.release, timeoutSeconds: spec.timeoutSeconds }, log);
+    const workloads = manifestWorkloads(parseManifest(after.manifest), spec.namespace);
+    await waitForRollout(cluster.kubectl, { namespace: spec.namespace, release: spec.release, workloads, timeoutSeconds: spec.timeoutSeconds }, log);
   } catch (e) {
     if (!(e instanceof RolloutFailedError)) throw e;
     const how = await undo(helm, spec, lastGood, revisionBefore, after, log);

@@ -67,7 +67,7 @@ describe('packaged subcharts', () => {
 });
 
 describe('planRelease', () => {
-  const info = (status: ReleaseStatus, revision = 4) => ({ name: 'r', namespace: 'n', revision, status, description: '' });
+  const info = (status: ReleaseStatus, revision = 4) => ({ name: 'r', namespace: 'n', revision, status, description: '', manifest: '' });
   it('installs, upgrades from the last good revision, reinstalls when none is good, leaves an in-sync release alone', () => {
     expect(planRelease(null, [], false)).toEqual({ action: 'install' });
     expect(planRelease(info('deployed'), [], true)).toEqual({ action: 'up to date' });
@@ -205,7 +205,7 @@ describe('deploymentProgress', () => {
   });
   it('does not wait for old pods that are terminating', () => {
     const p = deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 }), [rs('2', 1), rs('3', 1)]);
-    expect(p).toEqual({ name: 'todo-frontend', ready: true, summary: '1/1 new available, 1/1 updated, 1 old terminating' });
+    expect(p).toEqual({ resource: 'deployment/todo-frontend', ready: true, summary: '1/1 new available, 1/1 updated, 1 old terminating' });
   });
   it('is not fooled by old pods that are still available while the new one starts', () => {
     expect(deploymentProgress(dep(1, { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 }), [rs('2', 1), rs('3', 0)]).ready).toBe(

@@ -1,12 +1,14 @@
-// Waits for the release's Deployments to roll out, failing fast with a per-resource reason
+// Waits for the release's workloads to roll out, failing fast with a per-resource reason
 // instead of waiting out the progress deadline as `kubectl rollout status` does.
-import { Deployment, Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
-import { deploymentProgress, Diagnosis, diagnosePod, render } from './diagnose';
-import { releaseWorkloads, WORKLOAD_KINDS } from './workloads';
+import { Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
+import { Diagnosis, diagnosePod, render, workloadProgress } from './diagnose';
+import { listQueries, refName, releaseWorkloads, Workload, WorkloadRef } from './workloads';
 
 export interface RolloutSpec {
   namespace: string;
   release: string;
+  /** What the release's manifest names (manifestWorkloads). */
+  workloads: WorkloadRef[];
   timeoutSeconds: number;
 }
 
@@ -25,12 +27,16 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
   let lastPrinted = 0;
   const notReadySince = new Map<string, number>();
   for (;;) {
-    const list = await kubectl.json<List<Deployment | ReplicaSet | Pod>>(['get', WORKLOAD_KINDS, '-n', s.namespace]);
-    const { deployments, replicaSets, pods } = releaseWorkloads(list.items, s.release, s.namespace);
-    const progress = deployments.map((d) => deploymentProgress(d, replicaSets));
+    const { workloads, missing, replicaSets, pods } = await listWorkloads(kubectl, s.workloads, true);
+    const progress = workloads.map((w) => workloadProgress(w, replicaSets));
+    // helm created every object before it returned: one that is not there was removed since.
+    if (missing.length > 0)
+      throw new RolloutFailedError(
+        missing.map((m) => `${refName(m)}: NotFound: release ${s.release}'s manifest has it, namespace ${m.namespace} does not (deleted while deploying?)`),
+      );
     if (progress.every((p) => p.ready)) return;
 
-    const problems: Diagnosis[] = [];
+    const problems: Diagnosis[] = progress.filter((p) => p.failed).map((p) => ({ resource: p.resource, reason: 'Failed', message: p.failed!, fatal: true }));
     for (const pod of pods) {
       const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
       if (ready) {
@@ -53,10 +59,13 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
       throw new RolloutFailedError(lines);
     }
     if (Date.now() > deadline) {
-      const pending = progress.filter((p) => !p.ready).map((p) => `deployment/${p.name}: not rolled out after ${s.timeoutSeconds} s (${p.summary})`);
+      const pending = progress.filter((p) => !p.ready).map((p) => `${p.resource}: not rolled out after ${s.timeoutSeconds} s (${p.summary})`);
       throw new RolloutFailedError([...pending, ...problems.map((d) => render(d))]);
     }
-    const summary = progress.map((p) => `${p.name} ${p.summary}`).join(', ');
+    const summary = progress
+      .filter((p) => !p.ready)
+      .map((p) => `${p.resource} ${p.summary}`)
+      .join(', ');
     if (summary !== lastSummary || Date.now() - lastPrinted > 5000) {
       log(`  waiting: ${summary}`);
       lastSummary = summary;
@@ -64,4 +73,15 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
     }
     await sleep(POLL_MS);
   }
+}
+
+/** The workloads as the cluster has them: one kubectl call per namespace they live in. */
+export async function listWorkloads(kubectl: Kubectl, refs: WorkloadRef[], withPods: boolean) {
+  const lists = await Promise.all(
+    listQueries(refs, withPods).map((q) => kubectl.json<List<Workload | ReplicaSet | Pod>>(['get', q.resources, '-n', q.namespace])),
+  );
+  return releaseWorkloads(
+    lists.flatMap((l) => l.items),
+    refs,
+  );
 }

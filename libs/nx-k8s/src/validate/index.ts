@@ -5,6 +5,7 @@ import { join } from 'path';
 import { parseDocument } from 'yaml';
 import { TemplateOptions } from '../adapters/helm';
 import { RunResult } from '../adapters/run';
+import { Scalar, valuesTree } from '../release/values';
 import { assembleChart, ChartTree, readChartTree, readText } from './chart-files';
 import { ChartSource, parseRendered } from './manifests';
 import { configMapRules, secretRules } from './rules/config';
@@ -23,6 +24,9 @@ import { mergeViolations, RuleId, Violation } from './violation';
 export { formatViolation, mergeViolations } from './violation';
 export type { RuleId, Violation } from './violation';
 
+/** Where a violation of a value from helm-install's `set` option is reported. */
+export const SET_SOURCE = "helm-install's option set";
+
 export interface ValidationSpec {
   /** Absolute workspace root; every other path is relative to it. */
   root: string;
@@ -31,6 +35,8 @@ export interface ValidationSpec {
   namespace: string;
   /** Configuration name -> values files (relative to the chart) layered over the chart's values.yaml. */
   configurations: Record<string, string[]>;
+  /** Configuration name -> helm-install's `set` values for it (applied after the files, as the deploy does). */
+  set?: Record<string, Record<string, Scalar>>;
   dockerfiles: Array<{ file: string; listedBy: string }>;
   /** docker-build repositories of the projects whose images the chart runs. */
   repositories: Array<{ project: string; projectFile: string; repository: string }>;
@@ -43,14 +49,7 @@ export interface ValidationSpec {
 }
 
 export interface ValidationTools {
-  template(
-    release: string,
-    chart: string,
-    namespace: string,
-    valuesFiles: string[],
-    setString: Record<string, string>,
-    options?: TemplateOptions,
-  ): Promise<RunResult>;
+  template(release: string, chart: string, namespace: string, valuesFiles: string[], stdinValues: string | null, options?: TemplateOptions): Promise<RunResult>;
   /** Workspace-relative files git tracks under these paths; null when the workspace is not a git repository. */
   tracked(paths: string[]): Promise<Set<string> | null>;
 }
@@ -121,12 +120,14 @@ async function renderConfiguration(
   const configured = spec.configurations[name].map((f) => join(spec.chart, f));
   const valuesFiles = configured.map((f) => join(spec.root, f));
   const kube = spec.kubeVersion ? { kubeVersion: spec.kubeVersion } : {};
-  let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, kube);
+  const set = spec.set?.[name] ?? {};
+  const setValues = Object.keys(set).length ? JSON.stringify(valuesTree(set)) : null;
+  let r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, setValues, kube);
   const found: Violation[] = [];
   if (r.exitCode !== 0 && isSchemaError(r.stderr)) {
     found.push(...schemaRules(r.stderr, tree.sources, layers));
     // Check the rest of the rules on what the values would render.
-    r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, {}, { ...kube, skipSchemaValidation: true });
+    r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, setValues, { ...kube, skipSchemaValidation: true });
   }
   if (r.exitCode !== 0) return { violations: [...found, renderErrorRule(r.stderr, tree.sources, `${tree.dir}/Chart.yaml`)], manifests: 0, testHooks: [] };
   const parsed = parseRendered(r.stdout, tree.sources);
@@ -154,7 +155,7 @@ async function renderConfiguration(
       chartCopy,
       spec.namespace,
       configured.filter(isTracked).map((f) => join(spec.root, f)),
-      {},
+      setValues,
       { ...kube, skipSchemaValidation: true },
     );
     committed = c.exitCode === 0 ? withoutTestHooks(parseRendered(c.stdout, tree.sources).manifests).manifests : [];
@@ -188,7 +189,11 @@ export async function validateRelease(spec: ValidationSpec, tools: ValidationToo
   ];
   const configurations = Object.entries(spec.configurations).map(([name, files]) => {
     const all = [...chartLayers, ...files.map((f) => values(join(spec.chart, f), '', name))];
-    return { name, all, layers: all.map((v) => v.layer).filter((l): l is ValuesLayer => l !== null), renderable: all.every((v) => v.layer !== null) };
+    const layers = all.map((v) => v.layer).filter((l): l is ValuesLayer => l !== null);
+    // helm-install's `set` comes last, so a violation of a value it sets is blamed on it.
+    const set = spec.set?.[name] ?? {};
+    if (Object.keys(set).length) layers.push({ file: SET_SOURCE, prefix: '', tree: valuesTree(set) });
+    return { name, all, layers, renderable: all.every((v) => v.layer !== null) };
   });
   for (const v of cache.values()) {
     violations.push(...v.violations);

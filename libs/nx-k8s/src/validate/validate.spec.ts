@@ -12,7 +12,7 @@ jest.setTimeout(30_000);
 
 describe('the tools', () => {
   it('render with helm template only: no cluster, no --validate, no kube context', () => {
-    expect(templateArgv('todo-app', '/tmp/c', 'default', ['/w/values-dev.yaml'], {}, { skipSchemaValidation: true })).toEqual([
+    expect(templateArgv('todo-app', '/tmp/c', 'default', ['/w/values-dev.yaml'], null, { skipSchemaValidation: true })).toEqual([
       'template',
       'todo-app',
       '/tmp/c',
@@ -22,12 +22,14 @@ describe('the tools', () => {
       '/w/values-dev.yaml',
       '--skip-schema-validation',
     ]);
-    expect(templateArgv('todo-app', '/tmp/c', 'default', [], {}, { kubeVersion: 'v1.34.4' })).toEqual([
+    expect(templateArgv('todo-app', '/tmp/c', 'default', [], '{"a":1}', { kubeVersion: 'v1.34.4' })).toEqual([
       'template',
       'todo-app',
       '/tmp/c',
       '--namespace',
       'default',
+      '--values',
+      '-',
       '--kube-version',
       'v1.34.4',
     ]);

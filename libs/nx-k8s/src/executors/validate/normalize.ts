@@ -8,12 +8,14 @@ import { rulesOff } from '../../validate/policy';
 import { EXECUTORS, imageProjectsOf, projectRoot } from '../context';
 import { resolve } from 'path';
 import { checkedImages, releaseImages } from '../helm-install/normalize';
+import type { Scalar } from '../../release/values';
 import { ValidateExecutorSchema } from './schema';
 
 interface HelmInstallOptions {
   release?: string;
   namespace?: string;
   valuesFiles?: string[];
+  set?: Record<string, Scalar>;
   images?: Record<string, string>;
   chart?: string;
 }
@@ -29,12 +31,19 @@ function target<T>(context: ExecutorContext, project: string, executor: string):
   return Object.values(targets).find((t) => t.executor === executor) as TargetConfiguration<T> | undefined;
 }
 
-/** helm-install's values files per configuration; a target without configurations is one configuration, `default`. */
-function configurationsOf(helmInstall: TargetConfiguration<HelmInstallOptions> | undefined): Record<string, string[]> {
-  const base = helmInstall?.options?.valuesFiles ?? [];
-  const names = Object.keys(helmInstall?.configurations ?? {});
-  if (names.length === 0) return { default: base };
-  return Object.fromEntries(names.map((n) => [n, helmInstall!.configurations![n]?.valuesFiles ?? base]));
+/**
+ * What each way of running helm-install deploys: its values files and `set`, per configuration
+ * (a configuration's own value replaces the option's, as Nx merges them), and `default` (the
+ * options alone) unless a default configuration stands in for it.
+ */
+function configurationsOf(helmInstall: TargetConfiguration<HelmInstallOptions> | undefined) {
+  const options = helmInstall?.options ?? {};
+  const named = Object.entries(helmInstall?.configurations ?? {}).map(([name, c]) => [name, { ...options, ...c }] as const);
+  const all = [...(named.length && helmInstall?.defaultConfiguration ? [] : [['default', options] as const]), ...named];
+  return {
+    configurations: Object.fromEntries(all.map(([name, o]) => [name, o.valuesFiles ?? []])) as Record<string, string[]>,
+    set: Object.fromEntries(all.map(([name, o]) => [name, o.set ?? {}])) as Record<string, Record<string, Scalar>>,
+  };
 }
 
 export function normalizeValidateOptions(o: ValidateExecutorSchema, context: ExecutorContext): ValidationSpec {
@@ -50,7 +59,10 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
       imageProjectsOf(projects),
     );
   const chart = o.chart ?? helmInstall?.options?.chart ?? projectRoot(context);
-  const configurations = o.configurations ?? configurationsOf(helmInstall);
+  const deployed = configurationsOf(helmInstall);
+  // Configurations of validate's own name only the values files; helm-install's `set` still applies.
+  const configurations = o.configurations ?? deployed.configurations;
+  const set = Object.fromEntries(Object.keys(configurations).map((c) => [c, deployed.set[c] ?? helmInstall?.options?.set ?? {}]));
   const explicit = o.images ?? helmInstall?.options?.images;
   if (explicit) {
     // A wrong path would deploy nothing there: refused before anything renders, per configuration.
@@ -86,6 +98,7 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
     release: helmInstall?.options?.release ?? project,
     namespace: helmInstall?.options?.namespace ?? 'default',
     configurations,
+    set,
     dockerfiles,
     ...(o.kubeVersion !== undefined ? { kubeVersion: parseKubeVersion(o.kubeVersion, `option kubeVersion of ${project}:validate`) } : {}),
     rulesOff: rulesOff(o.rules, `option rules of ${project}:validate`),

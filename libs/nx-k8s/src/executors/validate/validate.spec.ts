@@ -71,6 +71,17 @@ describe('validate executor', () => {
     });
   });
 
+  it("validates what each way of deploying deploys: helm-install's set per configuration, and the options alone without a default configuration", () => {
+    const app = project('todo-app');
+    const helmInstall = app.targets!['helm-install'];
+    delete helmInstall.defaultConfiguration;
+    helmInstall.options = { ...helmInstall.options, set: { 'backend.replicaCount': 2 } };
+    helmInstall.configurations!.prod = { ...helmInstall.configurations!.prod, set: { 'frontend.replicaCount': 3 } };
+    const spec = normalizeValidateOptions({}, context({ 'todo-app': app }));
+    expect(spec.configurations).toEqual({ default: [], dev: ['values-dev.yaml'], prod: ['values-prod.yaml'] });
+    expect(spec.set).toEqual({ default: { 'backend.replicaCount': 2 }, dev: { 'backend.replicaCount': 2 }, prod: { 'frontend.replicaCount': 3 } });
+  });
+
   it('refuses an images path that is not an image value of every configuration', () => {
     expect(() => normalizeValidateOptions({ images: { frontend: 'frontend' } }, context())).toThrow(
       'option images of todo-app:validate: frontend in chart charts/todo-app (its values, its file:// subcharts\', values-dev.yaml) is not an image value (an object with repository and tag or digest, or one "repository:tag" string). Fix: name the image value itself: frontend.image',

@@ -380,6 +380,37 @@ export const CASES: Case[] = [
     ],
   },
   {
+    rule: 'image.tag-not-latest',
+    name: "latest from helm-install's set (validated as deployed, not only the values files)",
+    mutate: () => undefined,
+    spec: (s) => ({ ...s, set: { prod: { 'frontend.image.tag': 'latest' } } }),
+    expected: [
+      "helm-install's option set: Deployment/todo-frontend frontend.image.tag: tag of todo-frontend is latest, which names no particular content [image.tag-not-latest in prod] Fix: use a semantic version (1.4.2) or a descriptive label (20-slim, nx-<hash>)",
+    ],
+  },
+  {
+    rule: 'none',
+    name: 'a StatefulSet mounting its volumeClaimTemplate (the controller declares that volume)',
+    mutate: (ws) =>
+      ws.write(
+        'charts/todo-app/templates/cache.yaml',
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: todo-cache\nspec:\n  serviceName: todo-cache\n  selector:\n    matchLabels: { app: todo-cache }\n  template:\n    metadata:\n      labels: { app: todo-cache }\n    spec:\n      containers:\n        - name: cache\n          image: todo-backend:1.0.0\n          volumeMounts: [{ name: data, mountPath: /data }]\n  volumeClaimTemplates:\n    - metadata: { name: data }\n      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n',
+      ),
+    expected: [],
+  },
+  {
+    rule: 'pod.volume-mounts-declared',
+    name: 'a StatefulSet mounting a volume that is neither declared nor claimed',
+    mutate: (ws) =>
+      ws.write(
+        'charts/todo-app/templates/cache.yaml',
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: todo-cache\nspec:\n  serviceName: todo-cache\n  selector:\n    matchLabels: { app: todo-cache }\n  template:\n    metadata:\n      labels: { app: todo-cache }\n    spec:\n      containers:\n        - name: cache\n          image: todo-backend:1.0.0\n          volumeMounts: [{ name: data, mountPath: /data }]\n  volumeClaimTemplates:\n    - metadata: { name: cache-data }\n      spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n',
+      ),
+    expected: [
+      'charts/todo-app/templates/cache.yaml: StatefulSet/todo-cache spec.template.spec.containers[cache].volumeMounts[data]: container cache mounts volume data, which the pod does not declare (volumes: cache-data) [pod.volume-mounts-declared] Fix: add a volume named data to spec.template.spec.volumes, or mount a declared one',
+    ],
+  },
+  {
     rule: 'pod.config-references-exist',
     name: 'envFrom a ConfigMap the release does not create',
     mutate: (ws) => ws.edit(FRONTEND_DEPLOYMENT, 'configMapRef:\n                name: todo-config', 'configMapRef:\n                name: todo-settings'),

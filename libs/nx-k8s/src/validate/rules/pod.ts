@@ -22,8 +22,14 @@ function containers(t: PodTemplate): Violation[] {
   ];
 }
 
+/** A StatefulSet's volumeClaimTemplates are volumes of its pods too (the controller adds one per claim). */
+function declaredVolumes(t: PodTemplate): Set<unknown> {
+  const claims = t.owner.kind === 'StatefulSet' && Array.isArray(t.owner.doc.spec?.volumeClaimTemplates) ? t.owner.doc.spec.volumeClaimTemplates : [];
+  return new Set([...(Array.isArray(t.spec.volumes) ? t.spec.volumes : []), ...claims.map((c: Yaml) => c?.metadata)].map((v: Yaml) => v?.name));
+}
+
 function volumeMounts(t: PodTemplate): Violation[] {
-  const declared = new Set((Array.isArray(t.spec.volumes) ? t.spec.volumes : []).map((v: Yaml) => v?.name));
+  const declared = declaredVolumes(t);
   const out: Violation[] = [];
   for (const { c, path } of containersOf(t, true)) {
     for (const list of ['volumeMounts', 'volumeDevices']) {
