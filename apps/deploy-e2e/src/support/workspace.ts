@@ -118,7 +118,9 @@ export class Workspace {
   /** Starts nx in its own process group (so a test can signal it as a terminal would) with its output collected. */
   start(args: string[], env: NodeJS.ProcessEnv = {}) {
     const started = Date.now();
-    const child = execa(this.nxBin, [...args, '--outputStyle=stream'], {
+    // Only commands that run tasks know --outputStyle: a generator's schema refuses it.
+    const runsTasks = !['g', 'generate', 'add', 'show', 'graph'].includes(args[0]);
+    const child = execa(this.nxBin, runsTasks ? [...args, '--outputStyle=stream'] : args, {
       cwd: this.dir,
       env: { ...this.env, ...env },
       reject: false,

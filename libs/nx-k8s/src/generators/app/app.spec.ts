@@ -199,6 +199,7 @@ describe('a Python project', () => {
     });
     const dockerfile = read(tree, 'apps/worker/Dockerfile');
     expect(dockerfile).toContain('ARG BASE_IMAGE=registry.local:5000/python:3.12.4-slim\nFROM ${BASE_IMAGE}\n');
+    expect(dockerfile).toContain('RUN python3 -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH\n');
     expect(dockerfile).toContain('COPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\nRUN pip install .\n');
     expect(dockerfile).toContain('USER 10001:10001\nEXPOSE 8000\nCMD ["uvicorn","main:app","--host","0.0.0.0","--port","8000"]\n');
     expect(read(tree, 'apps/worker/.dockerignore').split('\n')).toEqual(expect.arrayContaining(['.venv', '**/__pycache__', '.env']));
