@@ -101,7 +101,7 @@ test("the node's disk full during the import", async () => {
 test('the apiserver stopped mid-rollout', async () => {
   logLevel('error');
   const started = ws.start(['run-many', '-t', 'deploy']);
-  await ws.until(started, 'the rollout wait', /waiting: todo-/);
+  await ws.until(started, 'the rollout wait', /waiting: deployment\/todo-/);
   // As a crash: SIGKILL, so `up` finds it gone rather than shutting down.
   await execa('pkill', ['-KILL', '-f', 'kube-apiserver --bind-address']);
   const run = await ws.finish(started);

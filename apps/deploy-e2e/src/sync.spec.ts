@@ -220,7 +220,7 @@ test('killed mid-rollout by SIGINT or SIGTERM: no secret left anywhere, and the 
     state.secrets = secretsFor(`killed-${signal}`);
     writeSecrets(a, state.secrets);
     const started = a.start(['run-many', '-t', 'deploy']);
-    await a.until(started, 'the rollout wait', /waiting: todo-/);
+    await a.until(started, 'the rollout wait', /waiting: deployment\/todo-/);
     process.kill(-started.child.pid!, signal);
     const killed = await a.finish(started);
     summary.push(`${`killed mid-rollout (${signal})`.padEnd(48)} exit ${killed.exitCode}`);
