@@ -11,7 +11,9 @@ import { ChartSource, parseRendered } from './manifests';
 import { configMapRules, secretRules } from './rules/config';
 import { deploymentRules } from './rules/deployment';
 import { dockerfileRules } from './rules/dockerfile';
-import { containerImageRules, dockerBuildRepositoryRules, valuesImageRules } from './rules/image';
+import type { ImageValue } from '../release/images';
+import { imageProbe, readImagePaths } from './image-probe';
+import { containerImageRules, dockerBuildRepositoryRules, imageValueReadRules, ImagesOption, valuesImageRules } from './rules/image';
 import { podRules } from './rules/pod';
 import { invalidManifestRule, isSchemaError, renderErrorRule, schemaRules } from './rules/render';
 import { committedSecretRules } from './rules/secret-committed';
@@ -23,6 +25,7 @@ import { mergeViolations, RuleId, Violation } from './violation';
 
 export { formatViolation, mergeViolations } from './violation';
 export type { RuleId, Violation } from './violation';
+export type { ImagesOption } from './rules/image';
 
 /** Where a violation of a value from helm-install's `set` option is reported. */
 export const SET_SOURCE = "helm-install's option set";
@@ -46,6 +49,8 @@ export interface ValidationSpec {
   rulesOff: ReadonlyMap<RuleId, string>;
   /** Violations inside third-party subcharts fail the task too (else they are warnings). */
   strictSubcharts: boolean;
+  /** The image values option images names, per configuration, with every image value of its values (the templates must read the named ones). */
+  images?: { option: ImagesOption; configurations: Record<string, { named: Array<{ path: string; project: string }>; candidates: ImageValue[] }> };
 }
 
 export interface ValidationTools {
@@ -108,6 +113,28 @@ function blame(v: Violation, layers: readonly ValuesLayer[], sources: readonly C
   return at ? { ...rest, file: at.file, field: at.field, line: undefined } : rest;
 }
 
+/** Named image values no template reads: rendered once more with a marker in every image value (see image-probe). */
+async function unreadImageValues(
+  spec: ValidationSpec,
+  tools: ValidationTools,
+  tree: ChartTree,
+  chartCopy: string,
+  name: string,
+  valuesFiles: string[],
+): Promise<Violation[]> {
+  const images = spec.images?.configurations[name];
+  if (!spec.images || !images?.named.length) return [];
+  const probe = imageProbe(images.candidates);
+  // As the deploy layers them: set < images.
+  const values = JSON.stringify(valuesTree(spec.set?.[name] ?? {}, probe.values));
+  const kube = spec.kubeVersion ? { kubeVersion: spec.kubeVersion } : {};
+  const r = await tools.template(spec.release, chartCopy, spec.namespace, valuesFiles, values, { ...kube, skipSchemaValidation: true });
+  // A chart that renders only with its own image values fails its main render too, reported there.
+  if (r.exitCode !== 0) return [];
+  const { manifests } = withoutTestHooks(parseRendered(r.stdout, tree.sources).manifests);
+  return imageValueReadRules(images.named, readImagePaths(probe, manifests), tree.name, spec.images.option);
+}
+
 async function renderConfiguration(
   spec: ValidationSpec,
   tools: ValidationTools,
@@ -161,6 +188,7 @@ async function renderConfiguration(
     committed = c.exitCode === 0 ? withoutTestHooks(parseRendered(c.stdout, tree.sources).manifests).manifests : [];
   }
   found.push(...committedSecretRules(committed, layers, { tracked: isTracked, text: (f) => readText(spec.root, f) }));
+  found.push(...(await unreadImageValues(spec, tools, tree, chartCopy, name, valuesFiles)));
   return {
     violations: found.map((v) => blame(v, layers, tree.sources)),
     manifests: manifests.length,

@@ -8,6 +8,7 @@ export const RULE_IDS = [
   'image.tag-not-latest',
   'image.tag-format',
   'image.dockerfile-exists',
+  'image.value-read',
   'chart.yaml-valid',
   'chart.required-fields',
   'chart.version-semver',

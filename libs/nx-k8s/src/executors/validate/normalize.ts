@@ -6,7 +6,9 @@ import { ValidationSpec } from '../../validate';
 import { parseKubeVersion } from '../../validate/kube-version';
 import { rulesOff } from '../../validate/policy';
 import { EXECUTORS, imageProjectsOf, projectRoot } from '../context';
+import { existsSync } from 'fs';
 import { resolve } from 'path';
+import { chartValues, imageValuesIn } from '../../release/images';
 import { checkedImages, releaseImages } from '../helm-install/normalize';
 import type { Scalar } from '../../release/values';
 import { ValidateExecutorSchema } from './schema';
@@ -25,10 +27,23 @@ interface DockerBuildOptions {
   repository?: string;
 }
 
-/** The project's target that runs `executor`, whatever it is named. */
-function target<T>(context: ExecutorContext, project: string, executor: string): TargetConfiguration<T> | undefined {
+/** The name of the project's target that runs `executor`, whatever it is named. */
+function targetName(context: ExecutorContext, project: string, executor: string): string | undefined {
   const targets = context.projectsConfigurations?.projects[project]?.targets ?? {};
-  return Object.values(targets).find((t) => t.executor === executor) as TargetConfiguration<T> | undefined;
+  return Object.keys(targets).find((name) => targets[name].executor === executor);
+}
+
+function target<T>(context: ExecutorContext, project: string, executor: string): TargetConfiguration<T> | undefined {
+  const name = targetName(context, project, executor);
+  return name === undefined ? undefined : (context.projectsConfigurations!.projects[project].targets![name] as TargetConfiguration<T>);
+}
+
+/** Where a target's options are written: the project's project.json, else its package.json (under nx). */
+function optionsFile(context: ExecutorContext, target: string): { file: string; field: string } {
+  const root = projectRoot(context);
+  const file = (name: string) => (root === '.' || root === '' ? name : `${root}/${name}`);
+  if (existsSync(resolve(context.root, file('project.json')))) return { file: file('project.json'), field: `targets.${target}.options.images` };
+  return { file: file('package.json'), field: `nx.targets.${target}.options.images` };
 }
 
 /**
@@ -64,18 +79,19 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
   const configurations = o.configurations ?? deployed.configurations;
   const set = Object.fromEntries(Object.keys(configurations).map((c) => [c, deployed.set[c] ?? helmInstall?.options?.set ?? {}]));
   const explicit = o.images ?? helmInstall?.options?.images;
+  let checkedPaths: ValidationSpec['images'];
   if (explicit) {
-    // A wrong path would deploy nothing there: refused before anything renders, per configuration.
+    // A path not in the values would deploy nothing there: refused before anything renders, per
+    // configuration; one the templates do not read, by the render (rule image.value-read).
     const option = o.images ? `option images of ${project}:validate` : `option images of ${project}'s helm-install target`;
     const chartDir = resolve(context.root, chart);
-    for (const files of Object.values(configurations))
-      checkedImages(
-        explicit,
-        chartDir,
-        files.map((f) => resolve(chartDir, f)),
-        context.root,
-        option,
-      );
+    const perConfiguration = Object.entries(configurations).map(([name, files]) => {
+      const valuesFiles = files.map((f) => resolve(chartDir, f));
+      const named = checkedImages(explicit, chartDir, valuesFiles, context.root, option).map(({ path, project }) => ({ path, project }));
+      return [name, { named, candidates: imageValuesIn(chartValues(chartDir, valuesFiles)) }] as const;
+    });
+    const where = optionsFile(context, o.images ? context.targetName! : targetName(context, project, EXECUTORS.release)!);
+    checkedPaths = { option: { name: option, ...where }, configurations: Object.fromEntries(perConfiguration) };
   }
   const imageProjects = [...new Set(Object.values(images))].sort();
   const builds = imageProjects.map((p) => ({
@@ -103,6 +119,7 @@ export function normalizeValidateOptions(o: ValidateExecutorSchema, context: Exe
     ...(o.kubeVersion !== undefined ? { kubeVersion: parseKubeVersion(o.kubeVersion, `option kubeVersion of ${project}:validate`) } : {}),
     rulesOff: rulesOff(o.rules, `option rules of ${project}:validate`),
     strictSubcharts: o.strictSubcharts ?? false,
+    ...(checkedPaths ? { images: checkedPaths } : {}),
     repositories: builds
       .filter((b) => b.build)
       .map((b) => ({ project: b.project, projectFile: `${b.root}/project.json`, repository: b.build!.options?.repository ?? b.project })),

@@ -86,7 +86,16 @@ describe('validate executor', () => {
     expect(() => normalizeValidateOptions({ images: { frontend: 'frontend' } }, context())).toThrow(
       'option images of todo-app:validate: frontend in chart charts/todo-app (its values, its file:// subcharts\', values-dev.yaml) is not an image value (an object with repository and tag or digest, or one "repository:tag" string). Fix: name the image value itself: frontend.image',
     );
-    expect(normalizeValidateOptions({ images: { 'frontend.image': 'frontend' } }, context()).repositories.map((r) => r.project)).toEqual(['frontend']);
+    const spec = normalizeValidateOptions({ images: { 'frontend.image': 'frontend' } }, context());
+    expect(spec.repositories.map((r) => r.project)).toEqual(['frontend']);
+    // Whether a template reads the path is the render's to say: the spec names the option's place and every image value.
+    expect(spec.images?.option).toEqual({
+      name: 'option images of todo-app:validate',
+      file: 'charts/todo-app/project.json',
+      field: 'targets.validate.options.images',
+    });
+    expect(spec.images?.configurations.dev.named).toEqual([{ path: 'frontend.image', project: 'frontend' }]);
+    expect(spec.images?.configurations.dev.candidates.map((c) => c.path).sort()).toEqual(['backend.image', 'frontend.image']);
   });
 
   it('refuses an unknown rule id and a version that is none, in one line each', () => {

@@ -1,6 +1,8 @@
 // The corpus: one broken chart or Dockerfile per rule, each made from a copy of the real ones by
 // one mutation, with the exact lines validation must print for it (and nothing else).
+import { join } from 'path';
 import { RuleId, ValidationSpec } from '..';
+import { chartValues, imageValuesIn } from '../../release/images';
 import { Workspace } from './workspace';
 
 export interface Case {
@@ -15,6 +17,36 @@ export interface Case {
 const FRONTEND_DEPLOYMENT = 'charts/frontend/templates/deployment.yaml';
 const BACKEND_DEPLOYMENT = 'charts/backend/templates/deployment.yaml';
 const TAG_FIX = 'use a semantic version (1.4.2) or a descriptive label (20-slim, nx-<hash>)';
+
+/** The spec with helm-install's option images naming these paths, as the validate executor passes it. */
+function withImages(s: ValidationSpec, named: Record<string, string>): ValidationSpec {
+  const chartDir = join(s.root, s.chart);
+  const configurations = Object.fromEntries(
+    Object.entries(s.configurations).map(([name, files]) => [
+      name,
+      {
+        named: Object.entries(named).map(([path, project]) => ({ path, project })),
+        candidates: imageValuesIn(
+          chartValues(
+            chartDir,
+            files.map((f) => join(chartDir, f)),
+          ),
+        ),
+      },
+    ]),
+  );
+  const option = {
+    name: "option images of todo-app's helm-install target",
+    file: 'charts/todo-app/project.json',
+    field: 'targets.helm-install.options.images',
+  };
+  return { ...s, images: { option, configurations } };
+}
+/** An image value no template reads (the umbrella's schema, which would refuse the key, left out). */
+function addLegacyImage(ws: Workspace): void {
+  ws.edit('charts/todo-app/values.yaml', 'backend: {}', 'backend: {}\nlegacy:\n  image:\n    repository: todo-frontend\n    tag: 1.0.0');
+  ws.remove('charts/todo-app/values.schema.json');
+}
 
 export const CASES: Case[] = [
   // Docker Image
@@ -74,6 +106,22 @@ export const CASES: Case[] = [
     expected: [
       'docker/frontend.Dockerfile: Dockerfile/frontend.Dockerfile (file): the Dockerfile does not exist (option dockerfile of frontend:docker-build) [image.dockerfile-exists] Fix: create it, or correct the path',
     ],
+  },
+  {
+    rule: 'image.value-read',
+    name: 'option images names a value no template reads',
+    mutate: addLegacyImage,
+    spec: (s) => withImages(s, { 'legacy.image': 'frontend', 'backend.image': 'backend' }),
+    expected: [
+      `charts/todo-app/project.json: Chart/todo-app targets.helm-install.options.images["legacy.image"]: option images of todo-app's helm-install target sets frontend's image at legacy.image, which no template reads into a container's image, so the deploy would not run it [image.value-read] Fix: name the image value a template reads instead (read here: backend.image, frontend.image)`,
+    ],
+  },
+  {
+    rule: 'none',
+    name: 'option images names the values the templates read',
+    mutate: addLegacyImage,
+    spec: (s) => withImages(s, { 'frontend.image': 'frontend', 'backend.image': 'backend' }),
+    expected: [],
   },
   // Helm Chart
   {

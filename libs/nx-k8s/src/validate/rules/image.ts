@@ -147,3 +147,37 @@ export function dockerBuildRepositoryRules(project: string, projectFile: string,
     blame: undefined,
   }));
 }
+
+/** Where option images is written, for the violation's file and field. */
+export interface ImagesOption {
+  /** e.g. option images of todo-app's helm-install target */
+  name: string;
+  file: string;
+  field: string;
+}
+
+/**
+ * Each image value the `images` option names must be read into a container's image: a value no
+ * template reads deploys nothing (helm ignores it), and the pod keeps running what the chart names.
+ */
+export function imageValueReadRules(
+  paths: readonly { path: string; project: string }[],
+  read: ReadonlySet<string>,
+  chart: string,
+  option: ImagesOption,
+): Violation[] {
+  const readPaths = [...read].sort();
+  const fix = readPaths.length
+    ? `name the image value a template reads instead (read here: ${readPaths.join(', ')})`
+    : 'point a container of the chart at it (image: "{{ .Values.<path>.repository }}:{{ .Values.<path>.tag }}"), or name the image with option set';
+  return paths
+    .filter((p) => !read.has(p.path))
+    .map((p) => ({
+      file: option.file,
+      resource: `Chart/${chart}`,
+      field: `${option.field}[${JSON.stringify(p.path)}]`,
+      rule: 'image.value-read' as const,
+      message: `${option.name} sets ${p.project}'s image at ${p.path}, which no template reads into a container's image, so the deploy would not run it`,
+      fix,
+    }));
+}
