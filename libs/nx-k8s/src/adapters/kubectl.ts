@@ -49,24 +49,42 @@ export interface ContainerStatus {
   lastState?: { terminated?: { exitCode: number; reason?: string } };
 }
 
+/** What a container takes from ConfigMaps and Secrets. */
+export interface ContainerRefs {
+  name: string;
+  image?: string;
+  env?: Array<{ valueFrom?: { configMapKeyRef?: { name?: string }; secretKeyRef?: { name?: string } } }>;
+  envFrom?: Array<{ configMapRef?: { name?: string }; secretRef?: { name?: string } }>;
+}
+
+export interface PodSpec {
+  containers?: ContainerRefs[];
+  initContainers?: ContainerRefs[];
+  volumes?: Array<{
+    configMap?: { name?: string };
+    secret?: { secretName?: string };
+    projected?: { sources?: Array<{ configMap?: { name?: string }; secret?: { name?: string } }> };
+  }>;
+}
+
 export interface Pod {
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { containers?: Array<{ name: string; image?: string }> };
+  spec?: PodSpec;
   status?: { phase?: string; conditions?: Condition[]; initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
 }
 
 export interface Deployment {
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { replicas?: number };
+  spec?: { replicas?: number; template?: { spec?: PodSpec } };
   status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
 }
 
 export interface StatefulSet {
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { replicas?: number; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
+  spec?: { replicas?: number; template?: { spec?: PodSpec }; updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } } };
   status?: {
     observedGeneration?: number;
     replicas?: number;
@@ -80,14 +98,14 @@ export interface StatefulSet {
 export interface DaemonSet {
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { updateStrategy?: { type?: string } };
+  spec?: { template?: { spec?: PodSpec }; updateStrategy?: { type?: string } };
   status?: { observedGeneration?: number; desiredNumberScheduled?: number; updatedNumberScheduled?: number; numberAvailable?: number };
 }
 
 export interface Job {
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { completions?: number };
+  spec?: { completions?: number; template?: { spec?: PodSpec } };
   status?: { succeeded?: number; failed?: number; active?: number; conditions?: Condition[] };
 }
 
@@ -95,6 +113,19 @@ export interface ReplicaSet {
   kind?: string;
   metadata?: Partial<ObjectMeta>;
   status?: { availableReplicas?: number };
+}
+
+export interface Service {
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: { type?: string; selector?: Record<string, string>; ports?: Array<{ name?: string; port: number; protocol?: string }> };
+}
+
+/** discovery.k8s.io/v1: the Service's endpoints, one slice or several per Service. */
+export interface EndpointSlice {
+  kind?: string;
+  metadata: ObjectMeta;
+  endpoints?: Array<{ conditions?: { ready?: boolean | null }; targetRef?: { kind?: string; name?: string } }>;
 }
 
 /** A Warning event about an object (`kubectl get events`). */
@@ -194,6 +225,19 @@ export class Kubectl {
     return r.exitCode === 0 ? r.stdout : '';
   }
 
+  /**
+   * Kind/name -> key names of the ConfigMaps and Secrets of a namespace. The template prints
+   * names only, so no value (of a Secret above all) ever leaves kubectl.
+   */
+  async configKeys(namespace: string): Promise<Map<string, string[]>> {
+    const template =
+      '{{range .items}}{{.kind}}/{{.metadata.name}}{{range $k, $v := .data}} {{$k}}{{end}}{{range $k, $v := .binaryData}} {{$k}}{{end}}{{"\\n"}}{{end}}';
+    const r = await this.run('kubectl', this.argv(['get', 'configmaps,secrets', '-n', namespace, '-o', `go-template=${template}`]), this.quick);
+    if (r.exitCode !== 0)
+      throw clusterError(this.context, r.stderr) ?? new Error(`kubectl get configmaps,secrets -n ${namespace}: ${r.stderr.trim().split('\n').pop()}`);
+    return parseConfigKeys(r.stdout);
+  }
+
   async warningEvents(namespace: string, name: string): Promise<Event[]> {
     const list = await this.json<List<Event>>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${name},type=Warning`]);
     return list.items;
@@ -219,4 +263,14 @@ export function parseServerVersion(stdout: string): string | null {
 export function parseForwardingLine(line: string): number | null {
   const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(line);
   return m ? Number(m[1]) : null;
+}
+
+/** `Kind/name key key` lines (Kubectl.configKeys) -> kind/name -> sorted keys. */
+export function parseConfigKeys(stdout: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const [name, ...keys] = line.trim().split(/\s+/);
+    if (name) out.set(name, keys.sort());
+  }
+  return out;
 }

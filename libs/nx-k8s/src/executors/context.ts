@@ -1,5 +1,5 @@
 // What every executor needs from Nx's ExecutorContext, read in one place.
-import { ExecutorContext, logger, ProjectConfiguration } from '@nx/devkit';
+import { ExecutorContext, logger, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { ImageProject } from '../release/images';
 import { mask } from '../secrets';
 
@@ -9,7 +9,25 @@ export const EXECUTORS = {
   release: 'nx-k8s:helm-install',
   validate: 'nx-k8s:validate',
   forward: 'nx-k8s:port-forward',
+  status: 'nx-k8s:status',
 } as const;
+
+/** The name and configuration of the project's target that runs `executor`, whatever it is named. */
+export function targetRunning<T>(
+  projects: Record<string, ProjectConfiguration>,
+  project: string,
+  executor: string,
+): { name: string; config: TargetConfiguration<T> } | undefined {
+  const targets = projects[project]?.targets ?? {};
+  const name = Object.keys(targets).find((n) => targets[n].executor === executor);
+  return name === undefined ? undefined : { name, config: targets[name] as TargetConfiguration<T> };
+}
+
+/** A target's options as Nx resolves them for a configuration (its own values replace the options', shallowly). */
+export function optionsFor<T>(target: TargetConfiguration<T> | undefined, configuration?: string): T {
+  const name = configuration ?? target?.defaultConfiguration;
+  return { ...(target?.options ?? {}), ...((name ? target?.configurations?.[name] : undefined) ?? {}) } as T;
+}
 
 /** Every project that builds an image with this plugin, and the repository it builds (default: the project name). */
 export function imageProjectsOf(projects: Record<string, ProjectConfiguration>): ImageProject[] {

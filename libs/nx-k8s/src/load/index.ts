@@ -23,7 +23,7 @@ export interface ClusterImage {
 
 export type LoadResult = 'loaded' | 'already present' | 'tagged (image ID already present, no transfer)' | 'pushed' | 'shared daemon (nothing to load)';
 
-export function clusterImageFor(record: ImageRecord, target: ClusterTarget): ClusterImage {
+export function clusterImageFor(record: Pick<ImageRecord, 'repository' | 'tag'>, target: ClusterTarget): ClusterImage {
   const repository = target.kind === 'registry' ? `${target.host}/${record.repository}` : record.repository;
   return { repository, tag: record.tag, ref: `${repository}:${record.tag}` };
 }
@@ -57,6 +57,31 @@ export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: 
       return new Registry(target.host, boundary.http).has(record.repository, record.tag);
     case 'docker-desktop':
       return (await new Docker(run).inspect(record.ref)) !== null;
+  }
+}
+
+/** Whether the runtime holds an image under this name, whatever its ID; null where asking is not cheap (kind). For status. */
+export async function holdsImage(
+  image: { repository: string; tag: string; ref: string },
+  target: ClusterTarget,
+  run: Runner,
+  boundary: LoadBoundary = {},
+): Promise<boolean | null> {
+  const name = normalizeRef(image.ref);
+  switch (target.kind) {
+    case 'containerd':
+      return (await new Containerd(run, target.address).images()).some((i) => i.names.includes(name));
+    case 'minikube':
+      return minikubeHeld(await new Minikube(run, target.profile).images()).some((i) => i.names.includes(name));
+    case 'kind':
+      return null;
+    case 'registry':
+      return new Registry(target.host, boundary.http).has(
+        image.repository.startsWith(`${target.host}/`) ? image.repository.slice(target.host.length + 1) : image.repository,
+        image.tag,
+      );
+    case 'docker-desktop':
+      return (await new Docker(run).inspect(image.ref)) !== null;
   }
 }
 

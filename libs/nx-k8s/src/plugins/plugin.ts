@@ -192,6 +192,17 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
       ...(names.length ? { configurations: Object.fromEntries(names.map((n) => [n, {}])) } : {}),
       metadata: { description: 'Build and load every image the chart deploys, then install or upgrade the release' },
     },
+    [o.statusTargetName]: {
+      executor: EXECUTORS.status,
+      // What the cluster runs now: never a cached answer.
+      cache: false,
+      ...(names.length ? { configurations: Object.fromEntries(names.map((n) => [n, {}])) } : {}),
+      metadata: {
+        description:
+          "The release in the data model's terms: images, workloads, pods, endpoints, config keys, and whether it is up to date with the workspace; fails when not healthy",
+        technologies: ['helm', 'kubernetes'],
+      },
+    },
     [o.portForwardTargetName]: {
       executor: EXECUTORS.forward,
       continuous: true,

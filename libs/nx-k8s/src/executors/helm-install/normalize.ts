@@ -31,13 +31,18 @@ export interface TaskCoordinates {
   configuration?: string;
 }
 
-/** What the resolved images set, from each project's loaded image (the load stage's record). */
-export function imageValues(images: ResolvedImage[], root: string, option: string): Record<string, string> {
+/** Which image a project's values get: the load stage's record of what it loaded. */
+export type LoadedImages = (project: string) => ClusterImage;
+
+export const loadedRecords =
+  (root: string): LoadedImages =>
+  (project) =>
+    readRecord<ClusterImage>(join(root, recordPath(project, 'clusterImage')), `run nx run ${project}:minikube-load first`);
+
+/** What the resolved images set, from each project's loaded image. */
+export function imageValues(images: ResolvedImage[], loaded: LoadedImages, option: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const image of images) {
-    const loaded = readRecord<ClusterImage>(join(root, recordPath(image.project, 'clusterImage')), `run nx run ${image.project}:minikube-load first`);
-    Object.assign(out, valuesForImage(image, loaded, option));
-  }
+  for (const image of images) Object.assign(out, valuesForImage(image, loaded(image.project), option));
   return out;
 }
 
@@ -65,6 +70,7 @@ export function normalizeReleaseOptions(
   root: string,
   env: NodeJS.ProcessEnv,
   imageProjects: ImageProject[],
+  loaded: LoadedImages = loadedRecords(root),
 ): NormalizedRelease {
   const where = `${task.project}:${task.target}`;
   const chart = o.chart ?? task.projectRoot;
@@ -84,7 +90,11 @@ export function normalizeReleaseOptions(
     chartDir,
     valuesFiles,
     set: (o.set ?? {}) as Record<string, Scalar>,
-    images: imageValues(checkedImages(releaseImages(o, task.projectRoot, root, imageProjects, valuesFiles), chartDir, valuesFiles, root, option), root, option),
+    images: imageValues(
+      checkedImages(releaseImages(o, task.projectRoot, root, imageProjects, valuesFiles), chartDir, valuesFiles, root, option),
+      loaded,
+      option,
+    ),
     secretsDigest: secretsDigest(secrets.values, env),
     secretValues: secrets.values,
     secretNotes: secrets.notes,

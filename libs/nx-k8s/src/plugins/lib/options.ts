@@ -11,6 +11,7 @@ export interface NxK8sPluginOptions {
   validateTargetName?: string;
   releaseTargetName?: string;
   portForwardTargetName?: string;
+  statusTargetName?: string;
 }
 
 export type NormalizedPluginOptions = Required<NxK8sPluginOptions>;
@@ -23,6 +24,7 @@ export function normalizePluginOptions(o: NxK8sPluginOptions | undefined): Norma
     validateTargetName: o?.validateTargetName ?? 'validate',
     releaseTargetName: o?.releaseTargetName ?? 'helm-install',
     portForwardTargetName: o?.portForwardTargetName ?? 'port-forward',
+    statusTargetName: o?.statusTargetName ?? 'status',
   };
   const seen = new Map<string, string>();
   for (const [option, name] of Object.entries(names)) {
