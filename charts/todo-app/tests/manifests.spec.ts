@@ -25,6 +25,8 @@ describe.each(['dev', 'prod'] as const)('helm template with values-%s.yaml', (en
       'ConfigMap/todo-config',
       'Deployment/todo-backend',
       'Deployment/todo-frontend',
+      // dev keeps the backend's SQLite file on a claim (backend.persistence.enabled).
+      ...(env === 'dev' ? ['PersistentVolumeClaim/todo-backend-data'] : []),
       'Secret/todo-secrets',
       'Service/todo-backend',
       'Service/todo-frontend',
@@ -101,11 +103,23 @@ describe.each(['dev', 'prod'] as const)('helm template with values-%s.yaml', (en
     expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name).sort()).toEqual(volumes);
   });
 
-  it('keeps the backend SQLite file on an emptyDir at /data', () => {
-    const pod = find(manifests, 'Deployment', 'todo-backend').spec.template.spec;
+  it(`keeps the backend SQLite file at /data on ${env === 'dev' ? 'the claim todo-backend-data, one pod at a time' : 'an emptyDir'}`, () => {
+    const deployment = find(manifests, 'Deployment', 'todo-backend');
+    const pod = deployment.spec.template.spec;
     expect(pod.containers[0].env).toContainEqual({ name: 'SQLITE_PATH', value: '/data/todos.db' });
     const mount = pod.containers[0].volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/data');
-    expect(pod.volumes).toContainEqual({ name: mount.name, emptyDir: {} });
+    if (env === 'prod') {
+      expect(pod.volumes).toContainEqual({ name: mount.name, emptyDir: {} });
+      expect(deployment.spec.strategy).toBeUndefined();
+      return;
+    }
+    expect(pod.volumes).toContainEqual({ name: mount.name, persistentVolumeClaim: { claimName: 'todo-backend-data' } });
+    // SQLite on a ReadWriteOnce volume: the old pod stops before the new one starts.
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const claim = find(manifests, 'PersistentVolumeClaim', 'todo-backend-data');
+    // No storageClassName: the cluster's default class.
+    expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } });
+    expect(claim.metadata.labels).toEqual(expect.objectContaining(deployment.metadata.labels));
   });
 
   it('fills todo-config with the shared settings', () => {
@@ -121,6 +135,35 @@ describe.each(['dev', 'prod'] as const)('helm template with values-%s.yaml', (en
     for (const app of apps) {
       expect(find(manifests, 'Deployment', app.name).spec.replicas).toBe(env === 'dev' ? 1 : 2);
     }
+  });
+});
+
+describe('backend persistence', () => {
+  it('names the StorageClass and size it is given', async () => {
+    const { manifests } = await ws.template([
+      '-f',
+      ws.values('dev'),
+      '--set',
+      'backend.persistence.storageClass=fast',
+      '--set',
+      'backend.persistence.size=5Gi',
+    ]);
+    expect(find(manifests, 'PersistentVolumeClaim', 'todo-backend-data').spec).toMatchObject({
+      storageClassName: 'fast',
+      resources: { requests: { storage: '5Gi' } },
+    });
+  });
+
+  it('refuses more than one backend pod on the claim, saying why', async () => {
+    const { exitCode, stderr } = await ws.helm(['template', 'todo-app', ws.umbrella, '-f', ws.values('dev'), '--set', 'backend.replicaCount=2']);
+    expect(exitCode).not.toBe(0);
+    expect(stderr).toMatch(/persistence\.enabled .* one writer: replicaCount must be 0 or 1, not 2/);
+  });
+
+  it('is off without an environment file (the chart default): an emptyDir, no claim', async () => {
+    const { manifests } = await ws.template([]);
+    expect(manifests.filter((m) => m.kind === 'PersistentVolumeClaim')).toEqual([]);
+    expect(find(manifests, 'Deployment', 'todo-backend').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: {} });
   });
 });
 

@@ -20,6 +20,9 @@ describe('values.schema.json refuses', () => {
     ['an unknown environment', ['--set', 'global.config.ENVIRONMENT=prod'], 'ENVIRONMENT'],
     ['a FRONTEND_URL that is not an origin', ['--set', 'global.config.FRONTEND_URL=localhost:3000'], 'FRONTEND_URL'],
     ['an unknown secret key', ['--set-string', 'global.secrets.OPENAI_API_KEY=x'], 'OPENAI_API_KEY'],
+    ['a misspelt persistence key', ['--set', 'backend.persistence.enable=true'], 'enable'],
+    ['a StorageClass name Kubernetes would refuse', ['--set', 'backend.persistence.storageClass=Fast_SSD'], 'storageClass'],
+    ['a claim size that is no quantity', ['--set', 'backend.persistence.size=lots'], 'size'],
   ])('%s', async (_what, args, field) => {
     const { exitCode, stderr } = await ws.helm(['template', 'todo-app', ws.umbrella, '-f', ws.values('dev'), ...args]);
     expect(exitCode).not.toBe(0);

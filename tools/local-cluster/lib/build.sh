@@ -8,6 +8,8 @@ K8S_TAGS="selinux,notest,grpcnotrace"
 
 go_version() { [ -n "${GO_VERSION:-}" ] || GO_VERSION="$(go env GOVERSION)"; echo "$GO_VERSION"; }
 COREDNS_LDFLAGS="-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION"
+# As upstream's scripts/build: the version its --version reports.
+LOCAL_PATH_LDFLAGS="-s -w -X main.VERSION=$LOCAL_PATH_VERSION"
 
 k8s_ldflags() {
   local v="$K8S_VERSION" major minor p
@@ -26,17 +28,33 @@ k8s_dir() { echo "$NX_K8S_CACHE/k8s/$K8S_VERSION-$(go_version)-$(short_hash "cgo
 etcd_dir() { echo "$NX_K8S_CACHE/k8s/etcd-$ETCD_VERSION-$(go_version)-$(short_hash "cgo0 -s -w $(cat "$LC_ROOT/src/etcd/main.go")")"; }
 coredns_dir() { echo "$NX_K8S_CACHE/k8s/coredns-$COREDNS_VERSION-$(go_version)-$(short_hash "cgo0 $COREDNS_LDFLAGS")"; }
 pause_dir() { echo "$NX_K8S_CACHE/k8s/pause-$PAUSE_VERSION-$(go_version)-$(short_hash "cgo0 -s -w novcs $(cat "$LC_ROOT/src/pause/main.go")")"; }
+local_path_dir() { echo "$NX_K8S_CACHE/k8s/local-path-provisioner-$LOCAL_PATH_VERSION-$(go_version)-$(short_hash "cgo0 $LOCAL_PATH_LDFLAGS")"; }
+
+# The local-path helper pods run the volume setup/teardown scripts with /bin/sh (mkdir, rm):
+# Debian's busybox-static, one static binary, unpacked from its .deb (never installed on the
+# host), keyed by the package version. The newest one unpacked is used, so a warm `up` needs
+# neither the network nor apt; without one, the version apt would install now.
+busybox_candidate() { apt-cache policy busybox-static 2>/dev/null | sed -n 's/^ *Candidate: \([0-9]*:\)\{0,1\}//p' | grep -vx '(none)' || true; }
+busybox_dir() {
+  local d
+  for d in $(ls -d "$NX_K8S_CACHE"/k8s/busybox-static-* 2>/dev/null | sort -rV); do
+    [ -x "$d/rootfs/bin/busybox" ] && { echo "$d"; return 0; }
+  done
+  echo "$NX_K8S_CACHE/k8s/busybox-static-$(busybox_candidate)"
+}
 
 # Where the binaries of this version, Go and flags are (built or not).
 resolve_bin_dirs() {
   go_version >/dev/null
   K8S_BIN="$(k8s_dir)"; ETCD_BIN="$(etcd_dir)"; COREDNS_BIN="$(coredns_dir)"; PAUSE_BIN="$(pause_dir)"
+  LOCAL_PATH_BIN="$(local_path_dir)"; BUSYBOX_BIN="$(busybox_dir)"
 }
 
 binaries_cached() {
   local c
   for c in "${K8S_COMPONENTS[@]}"; do [ -x "$K8S_BIN/$c" ] || return 1; done
-  [ -x "$ETCD_BIN/etcd" ] && [ -x "$COREDNS_BIN/coredns" ] && [ -x "$PAUSE_BIN/pause" ]
+  [ -x "$ETCD_BIN/etcd" ] && [ -x "$COREDNS_BIN/coredns" ] && [ -x "$PAUSE_BIN/pause" ] &&
+    [ -x "$LOCAL_PATH_BIN/local-path-provisioner" ] && [ -x "$BUSYBOX_BIN/rootfs/bin/busybox" ]
 }
 
 # progress LABEL TEXT: one line per update; rewritten in place on a terminal.
@@ -156,6 +174,52 @@ build_pause() {
   go_build_with_progress pause "$LC_ROOT/src/pause" "$out" "-s -w" "" .
 }
 
+build_local_path() {
+  local out work="$NX_K8S_CACHE/k8s/src-local-path-provisioner-$LOCAL_PATH_VERSION"
+  out="$(local_path_dir)"
+  [ -x "$out/local-path-provisioner" ] && return 0
+  step "building local-path-provisioner $LOCAL_PATH_VERSION"
+  mkdir -p "$work"
+  printf 'module nx-k8s.local/local-path-provisioner\n\ngo 1.24\n\nrequire github.com/rancher/local-path-provisioner %s\n' "$LOCAL_PATH_VERSION" >"$work/go.mod"
+  : >"$work/go.sum"
+  go_build_with_progress local-path-provisioner "$work" "$out" "$LOCAL_PATH_LDFLAGS" "" github.com/rancher/local-path-provisioner
+}
+
+# busybox_fetch DIR: downloads the busybox-static .deb apt would install into DIR.
+busybox_fetch() {
+  local log="$LOGS/build-busybox.log"
+  (cd "$1" && apt-get download -q busybox-static) >>"$log" 2>&1 && return 0
+  # Stale package lists (the mirror moved on to a newer version): refresh them once.
+  apt-get -o DPkg::Lock::Timeout=600 -q update >>"$log" 2>&1 || true
+  (cd "$1" && apt-get download -q busybox-static) >>"$log" 2>&1
+}
+
+build_busybox() {
+  [ -x "$BUSYBOX_BIN/rootfs/bin/busybox" ] && return 0
+  command -v apt-get >/dev/null || die "apt-get not found: the volume helper image is made from Debian's busybox-static" "run up on Debian or Ubuntu"
+  step "unpacking Debian's busybox-static (the /bin/sh of the volume helper pods)"
+  local work deb version out applet
+  mkdir -p "$LOGS"; : >"$LOGS/build-busybox.log"
+  work="$(mktemp -d)"
+  busybox_fetch "$work" || { rm -rf "$work"; tail -n 5 "$LOGS/build-busybox.log" >&2; die "could not download busybox-static with apt-get (log: $LOGS/build-busybox.log)" "check the Debian mirror in /etc/apt/sources.list is reachable and retry"; }
+  deb="$(ls "$work"/busybox-static_*.deb)"
+  version="$(dpkg-deb -f "$deb" Version)"; version="${version#*:}"
+  out="$NX_K8S_CACHE/k8s/busybox-static-$version"
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp/rootfs"
+  dpkg-deb -x "$deb" "$work/deb"
+  install -D -m 0755 "$work/deb/bin/busybox" "$out.tmp/rootfs/bin/busybox"
+  install -D -m 0644 "$work/deb/usr/share/doc/busybox-static/copyright" "$out.tmp/rootfs/usr/share/doc/busybox-static/copyright"
+  # Every applet as a link, as the busybox image has them (sh, mkdir, rm, ...).
+  for applet in $("$out.tmp/rootfs/bin/busybox" --list-full); do
+    [ "$applet" = bin/busybox ] && continue
+    mkdir -p "$out.tmp/rootfs/$(dirname "$applet")"
+    ln -sf /bin/busybox "$out.tmp/rootfs/$applet"
+  done
+  rm -rf "$work" "$out" && mv "$out.tmp" "$out"
+  BUSYBOX_BIN="$out"
+  info "busybox-static $version -> $out"
+}
+
 # build: everything `up` needs; exposes kubectl under $NX_K8S_BIN for the other tools.
 build_all() {
   need_go "the cluster's binaries"
@@ -166,6 +230,8 @@ build_all() {
     build_etcd
     build_coredns
     build_pause
+    build_local_path
+    build_busybox
     info "all binaries built in $(elapsed "$start") s"
   fi
   link_bin kubectl "$K8S_BIN/kubectl"

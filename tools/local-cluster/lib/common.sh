@@ -8,6 +8,7 @@ K8S_VERSION="v1.34.4"         # newest 1.34: the last minor that runs on cgroup 
 ETCD_VERSION="v3.6.5"        # kubeadm's default etcd for Kubernetes 1.34
 COREDNS_VERSION="v1.12.1"    # kubeadm's default CoreDNS for Kubernetes 1.34
 PAUSE_VERSION="3.10.1"       # kubeadm's pause version for Kubernetes 1.34
+LOCAL_PATH_VERSION="v0.0.37" # github.com/rancher/local-path-provisioner: the default StorageClass (kind's)
 
 CONTEXT_NAME="nx-k8s-local"
 CLUSTER_NAME="nx-k8s-local"
@@ -25,6 +26,7 @@ RUN="/run/nx-k8s-cluster"
 LOGS="$NX_K8S_LOGS/cluster"
 PIDS="$STATE/pids"
 CERTS="$STATE/pki"
+VOLUMES="$STATE/volumes"         # the local-path volumes: kept by `down` like the PKI, removed by `down --purge`
 KUBECONFIG_FILE="$STATE/kubeconfig"
 CLUSTER_JSON="$STATE/cluster.json"
 CONTAINERD_SOCK="$RUN/containerd.sock"

@@ -1,23 +1,39 @@
-# Images on the node. Nothing is ever pulled: the pause and CoreDNS images are assembled here
-# as docker-archive tars (FROM-scratch equivalents, byte-reproducible) and imported into the
-# node's containerd; app images come from Docker through `load`.
+# Images on the node. Nothing is ever pulled: the pause, CoreDNS, local-path-provisioner and
+# busybox (its helper pods) images are assembled here as docker-archive tars (FROM-scratch
+# equivalents, byte-reproducible) and imported into the node's containerd; app images come
+# from Docker through `load`.
 # shellcheck shell=bash
 
 PAUSE_IMAGE="nx-k8s.local/pause:$PAUSE_VERSION"
 COREDNS_IMAGE="nx-k8s.local/coredns:$COREDNS_VERSION"
+LOCAL_PATH_IMAGE="nx-k8s.local/local-path-provisioner:$LOCAL_PATH_VERSION"
+# The helper image's tag is the busybox-static package version it holds ('+' is no tag character).
+busybox_image() { local v="${BUSYBOX_BIN##*/busybox-static-}"; echo "nx-k8s.local/busybox:${v//[^A-Za-z0-9_.-]/-}"; }
 
 # scratch_image TAR TAG BINARY: a one-layer image whose entrypoint is /<binary name>.
 scratch_image() {
-  local tar="$1" tag="$2" bin="$3" work name layer_sha config config_sha
+  local tar="$1" tag="$2" bin="$3" work name
   [ -s "$tar" ] && return 0
   name="$(basename "$bin")"
   work="$(mktemp -d)"
-  mkdir -p "$work/rootfs" "$work/out"
+  mkdir -p "$work/rootfs"
   install -m 0755 "$bin" "$work/rootfs/$name"
-  # Fixed owner, order and time: the same binary always gives the same image id.
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$work/rootfs" -cf "$work/layer.tar" "$name"
+  rootfs_image "$tar" "$tag" "$work/rootfs" "{\"Entrypoint\":[\"/$name\"],\"WorkingDir\":\"/\"}" "$name"
+  rm -rf "$work"
+}
+
+# rootfs_image TAR TAG ROOTFS CONFIG NAME: a one-layer image of the directory ROOTFS, with
+# CONFIG (JSON) as its runtime config.
+rootfs_image() {
+  local tar="$1" tag="$2" rootfs="$3" runtime="$4" name="$5" work layer_sha config config_sha
+  [ -s "$tar" ] && return 0
+  work="$(mktemp -d)"
+  mkdir -p "$work/out"
+  # Fixed owner, order and time: the same files always give the same image id.
+  # shellcheck disable=SC2046 # the top-level entries, one argument each (no spaces in them)
+  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$work/layer.tar" $(cd "$rootfs" && LC_ALL=C ls -A)
   layer_sha="$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
-  config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Entrypoint\":[\"/$name\"],\"WorkingDir\":\"/\"},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]},\"history\":[{\"created_by\":\"nx-k8s local-cluster: $name\"}]}"
+  config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":$runtime,\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]},\"history\":[{\"created_by\":\"nx-k8s local-cluster: $name\"}]}"
   config_sha="$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)"
   printf '%s' "$config" >"$work/out/$config_sha.json"
   mkdir -p "$work/out/$layer_sha"
@@ -48,8 +64,11 @@ node_image_id() {
 import_system_images() {
   scratch_image "$PAUSE_BIN/image.tar" "$PAUSE_IMAGE" "$PAUSE_BIN/pause"
   scratch_image "$COREDNS_BIN/image.tar" "$COREDNS_IMAGE" "$COREDNS_BIN/coredns"
+  scratch_image "$LOCAL_PATH_BIN/image.tar" "$LOCAL_PATH_IMAGE" "$LOCAL_PATH_BIN/local-path-provisioner"
+  rootfs_image "$BUSYBOX_BIN/image.tar" "$(busybox_image)" "$BUSYBOX_BIN/rootfs" \
+    '{"Entrypoint":["/bin/sh"],"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"WorkingDir":"/"}' busybox
   local tar
-  for tar in "$PAUSE_BIN/image.tar" "$COREDNS_BIN/image.tar"; do
+  for tar in "$PAUSE_BIN/image.tar" "$COREDNS_BIN/image.tar" "$LOCAL_PATH_BIN/image.tar" "$BUSYBOX_BIN/image.tar"; do
     timeout 120 ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >>"$LOGS/containerd.log" 2>&1 ||
       { tail_log containerd; die "could not import $tar into the node's containerd" "read $LOGS/containerd.log"; }
   done

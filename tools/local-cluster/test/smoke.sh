@@ -2,11 +2,13 @@
 # Smoke test of tools/local-cluster, end to end on the real machine (root, Docker, Go):
 #   up from nothing -> a locally built image (never pulled) is loaded and rolled out ->
 #   port-forward answers -> a Service name resolves and answers from another pod ->
-#   helm install/uninstall -> etcd answers only TLS with a client certificate ->
+#   helm install/uninstall -> a claim of the default StorageClass (local-path) binds, a pod
+#   writes a file that outlives the pod -> etcd answers only TLS with a client certificate ->
 #   down leaves no process, mount, interface, cgroup or rule of ours and touches nobody else's
 #   (decoy KUBE-* chains, a decoy process under /kubepods) -> warm up from nothing under 60 s
-#   with a new cluster id, from a PKI that predates etcd TLS -> bad input (another kubelet
-#   running, port taken, ...) gives one clear line.
+#   with a new cluster id, from a PKI that predates etcd TLS -> the claim's data survived
+#   down + up, deleting the claim removes it -> down --purge removes the volumes -> bad input
+#   (another kubelet running, port taken, ...) gives one clear line.
 # It downs only the cluster it started (by its id). A cluster already running is someone's:
 # the test refuses to start unless SMOKE_REPLACE_CLUSTER=1 (then a new, empty one is left up).
 # Prints a last line "smoke: N passed, M failed" and exits non-zero on any failure.
@@ -156,6 +158,47 @@ check_clean() {
     "! ls /var/lib/cni/results 2>/dev/null | grep -q '^nx-k8s-' && ! find /var/log/containers -lname '$STATE/*' 2>/dev/null | grep -q . && test ! -e /var/lib/kubelet/device-plugins/kubelet.sock"
 }
 
+# ---- storage: a claim of the default StorageClass and pods that use it ----
+VOLUMES="$STATE/volumes"
+CLAIM_DIR="$VOLUMES/${NS}_smoke-data"   # the StorageClass names a claim's directory <namespace>_<claim>
+TOKEN="smoke-$$-$(date +%s)"
+# The helper pods' image, which the cluster made (busybox): the test pods run it too.
+helper_image() { kubectl -n local-path-storage get configmap local-path-config -o 'jsonpath={.data.helperPod\.yaml}' | sed -n 's/^ *image: *//p'; }
+default_classes() { kubectl get storageclass -o jsonpath='{range .items[?(@.metadata.annotations.storageclass\.kubernetes\.io/is-default-class=="true")]}{.metadata.name}{" "}{end}'; }
+# A claim without storageClassName: the default class's.
+claim() {
+  kubectl apply -f - <<EOF
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: smoke-data, namespace: $NS }
+spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 16Mi } } }
+EOF
+}
+# claim_pod NAME SCRIPT: a pod (uid 10001, as the todo backend) on claim smoke-data that runs SCRIPT with sh and ends.
+claim_pod() {
+  kubectl apply -f - >/dev/null <<EOF || return 1
+apiVersion: v1
+kind: Pod
+metadata: { name: $1, namespace: $NS }
+spec:
+  restartPolicy: Never
+  securityContext: { runAsUser: 10001, runAsGroup: 10001 }
+  containers:
+  - { name: c, image: "$(helper_image)", imagePullPolicy: Never, command: [sh, -c, '$2'], volumeMounts: [{ name: data, mountPath: /data }] }
+  volumes: [{ name: data, persistentVolumeClaim: { claimName: smoke-data } }]
+EOF
+  kubectl -n "$NS" wait --for=jsonpath='{.status.phase}'=Succeeded "pod/$1" --timeout=120s >/dev/null ||
+    { kubectl -n "$NS" describe "pod/$1" | tail -n 15; kubectl get pvc,pv -A; return 1; }
+}
+claim_bound_on_dir() {
+  local pv; pv="$(kubectl -n "$NS" get pvc smoke-data -o 'jsonpath={.spec.volumeName}')"
+  test "$(kubectl -n "$NS" get pvc smoke-data -o 'jsonpath={.status.phase} {.spec.storageClassName}')" = "Bound local-path" &&
+    test "$(kubectl get pv "$pv" -o 'jsonpath={.spec.hostPath.path}')" = "$CLAIM_DIR"
+}
+reads_token() { claim_pod "$1" 'cat /data/token' && test "$(kubectl -n "$NS" logs "pod/$1")" = "$TOKEN"; }
+claim_dir_gone() { local i; for i in $(seq 1 60); do [ -e "$CLAIM_DIR" ] || return 0; sleep 1; done; ls -la "$CLAIM_DIR"; return 1; }
+delete_claim() { kubectl -n "$NS" delete pod --all --wait=true >/dev/null && kubectl -n "$NS" delete pvc smoke-data --wait=true >/dev/null && claim_dir_gone; }
+
 # ---- 0. prerequisites ----
 echo "# local-cluster smoke test ($(date -u +%FT%TZ))"
 HELM="$NX_K8S_CACHE/bin/helm"
@@ -275,6 +318,17 @@ check "helm uninstall" helm uninstall smoke-chart -n smoke-helm --wait
 check "helm uninstall removed the chart's objects" \
   sh -c "test -z \"\$('$NX_K8S_CACHE/bin/kubectl' --kubeconfig $STATE/kubeconfig -n smoke-helm get deploy,svc,cm -l app.kubernetes.io/instance=smoke-chart -o name)\""
 
+# ---- 5b. storage: the default StorageClass, a claim that binds, data that outlives its pod ----
+check "status: local-path-provisioner Ready" sh -c "'$LC' status | grep -q '^local-path-provisioner *Ready'"
+check "local-path is the one default StorageClass" test "$(default_classes)" = "local-path "
+check "the helper pods' image is one the cluster made ($(helper_image)), never pulled" sh -c "case '$(helper_image)' in nx-k8s.local/*) ;; *) exit 1 ;; esac"
+check "a claim without a StorageClass (the default's) is created" claim
+check "a pod (uid 10001) on the claim writes a file" claim_pod smoke-writer "echo $TOKEN >/data/token"
+check "the claim is Bound to a local-path volume, the directory $CLAIM_DIR" claim_bound_on_dir
+check "the file is on the node" test "$(cat "$CLAIM_DIR/token" 2>/dev/null)" = "$TOKEN"
+check "delete the writer pod" kubectl -n "$NS" delete pod smoke-writer --wait=true
+check "a new pod on the claim reads the file the deleted pod wrote" reads_token smoke-reader
+
 # ---- 6. etcd: TLS with client certificates only ----
 PKI="$STATE/pki"
 ETCD_PORT="${NX_K8S_CLUSTER_ETCD_PORT:-2379}"
@@ -299,6 +353,8 @@ echo "     down took $(secs_since "$t0") s"
 check "down left the decoys alone (chains, their rules and jumps, the process, its cgroup)" decoys_intact
 remove_decoys
 check_clean "after down" "$WORK/base"
+check "down kept the claim's file and the PKI, nothing else in $STATE" \
+  sh -c "test \"\$(cat '$CLAIM_DIR/token')\" = '$TOKEN' && test \"\$(ls -A $STATE | tr '\n' ' ')\" = 'pki volumes '"
 
 # ---- 8. warm up from nothing (binaries cached) ----
 # With a PKI kept from before etcd had TLS (no etcd certificates): up makes them.
@@ -313,8 +369,19 @@ check "down + up gives a new cluster id" sh -c "test -n '$ID2' && test '$ID1' !=
 check "up made the missing etcd certificates (0600 keys) and etcd answers with them" \
   sh -c "test \"\$(stat -c %a $PKI/etcd-server.key $PKI/apiserver-etcd-client.key $PKI/etcd-ca.key | sort -u)\" = 600 && curl -fsS --max-time 5 --cacert $PKI/etcd-ca.crt --cert $PKI/apiserver-etcd-client.crt --key $PKI/apiserver-etcd-client.key https://127.0.0.1:$ETCD_PORT/health | grep -q true"
 check "after down + up the image must be loaded again (the node is new)" sh -c "'$LC' load '$IMAGE' | grep -q 'loaded into the node'"
+kubectl create namespace "$NS" >/dev/null
+check "after down + up: the same claim again" claim
+check "a pod on it reads the file written before down + up" reads_token smoke-reader-2
+check "the claim is Bound to the same directory again" claim_bound_on_dir
+check "deleting the claim removes its directory (the provisioner's teardown helper pod)" delete_claim
 check "second down" down_ours
 check_clean "after second down" "$WORK/base"
+# down --purge drops the volumes with everything (the PKI too: put back after, so kubeconfigs
+# merged before the test keep working).
+mkdir -p "$VOLUMES/${NS}_purge-me" && echo x >"$VOLUMES/${NS}_purge-me/f"
+cp -a "$PKI" "$WORK/pki-kept"
+check "down --purge removes the volumes with the state dir" sh -c "'$LC' down --purge >/dev/null 2>&1 && test ! -e '$STATE'"
+mkdir -p "$STATE" && cp -a "$WORK/pki-kept" "$PKI"
 
 # ---- 9. bad input: one clear line, nothing half-started ----
 one_line_error() { # one_line_error PATTERN CMD...: fails with exactly one stderr line matching PATTERN

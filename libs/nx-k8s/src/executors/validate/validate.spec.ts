@@ -138,7 +138,7 @@ describe('validate executor', () => {
       await expect(validate({ kubeVersion: '1.34.4' }, context())).resolves.toEqual({ success: true });
       expect(error).not.toHaveBeenCalled();
       expect(info.mock.calls.flat().join('\n')).toMatch(
-        /valid: chart charts\/todo-app rendered for dev \(6 manifests\), prod \(6 manifests\), .*; Kubernetes v1\.34\.4 \(option kubeVersion\)/,
+        /valid: chart charts\/todo-app rendered for dev \(7 manifests\), prod \(6 manifests\), .*; Kubernetes v1\.34\.4 \(option kubeVersion\)/,
       );
     } finally {
       jest.restoreAllMocks();
