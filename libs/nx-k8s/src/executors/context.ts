@@ -10,6 +10,7 @@ export const EXECUTORS = {
   validate: 'nx-k8s:validate',
   forward: 'nx-k8s:port-forward',
   status: 'nx-k8s:status',
+  logs: 'nx-k8s:logs',
 } as const;
 
 /** The name and configuration of the project's target that runs `executor`, whatever it is named. */

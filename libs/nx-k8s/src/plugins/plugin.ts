@@ -203,6 +203,14 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
         technologies: ['helm', 'kubernetes'],
       },
     },
+    [o.logsTargetName]: {
+      executor: EXECUTORS.logs,
+      continuous: true,
+      metadata: {
+        description: "Follow the release's pods' logs (prefixed by app and pod, across restarts and rollouts; secrets masked)",
+        technologies: ['kubernetes'],
+      },
+    },
     [o.portForwardTargetName]: {
       executor: EXECUTORS.forward,
       continuous: true,

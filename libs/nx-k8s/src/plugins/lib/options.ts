@@ -12,6 +12,7 @@ export interface NxK8sPluginOptions {
   releaseTargetName?: string;
   portForwardTargetName?: string;
   statusTargetName?: string;
+  logsTargetName?: string;
 }
 
 export type NormalizedPluginOptions = Required<NxK8sPluginOptions>;
@@ -25,6 +26,7 @@ export function normalizePluginOptions(o: NxK8sPluginOptions | undefined): Norma
     releaseTargetName: o?.releaseTargetName ?? 'helm-install',
     portForwardTargetName: o?.portForwardTargetName ?? 'port-forward',
     statusTargetName: o?.statusTargetName ?? 'status',
+    logsTargetName: o?.logsTargetName ?? 'logs',
   };
   const seen = new Map<string, string>();
   for (const [option, name] of Object.entries(names)) {
