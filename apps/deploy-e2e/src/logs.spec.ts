@@ -39,7 +39,7 @@ test("logs: the backend's line for a request through the forward, then a new pod
     const marker = `e2e-logs-${Date.now()}`;
     expect((await fetch(`${backend}/api/todos?${marker}=1`)).status).toBe(200);
     // uvicorn's access log, prefixed with app, pod and container.
-    await ws.until(logs, 'the access log line', new RegExp(`\\[backend todo-backend-[\\w-]+/\\S+\\] .*GET /api/todos\\?${marker}=1`), 15_000);
+    await ws.until(logs, 'the access log line', new RegExp(`\\[backend todo-backend-[\\w-]+/[^\\]]+\\].* .*GET /api/todos\\?${marker}=1`), 15_000);
 
     const old = JSON.parse(await cluster.kubectl(['get', 'pods', '-l', 'app.kubernetes.io/name=backend', '-o', 'json'])).items.map((p: any) => p.metadata.name);
     const before = logs.output.length;
