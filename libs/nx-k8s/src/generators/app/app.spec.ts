@@ -431,7 +431,8 @@ describe('the generated charts pass the plugin validate (helm template with the 
     const r = await validateRelease(spec(root, 'charts/todo-app', images, configurations), { ...realTools(root), tracked: async () => null });
     expect(r.violations.map((v) => formatViolation(v, ['dev', 'prod']))).toEqual([]);
     // The chart's 6 and the new app's Deployment and Service.
-    expect(r.rendered).toEqual({ dev: 8, prod: 8 });
+    // dev also renders the backend database's PersistentVolumeClaim.
+    expect(r.rendered).toEqual({ dev: 9, prod: 8 });
     expect(imagesDeployedBy(join(root, 'charts/todo-app'), [{ project: 'notes', repository: 'notes' }])).toEqual({ 'notes.image': 'notes' });
   });
 });
