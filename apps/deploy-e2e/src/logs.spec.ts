@@ -29,6 +29,13 @@ beforeAll(async () => {
 
 afterAll(() => ws?.remove());
 
+test('an app the release does not run is refused in one line, naming the ones it does', async () => {
+  const run = await ws.nx(['run', 'todo-app:logs', '--apps=nope']);
+  expect(plain(run.output)).toContain(
+    'nx-k8s todo-app:logs: option apps names nope, which release todo-app does not run. Fix: use backend, frontend, todo-backend, todo-frontend',
+  );
+});
+
 test("logs: the backend's line for a request through the forward, then a new pod's lines within 5 s of its start", async () => {
   const forward = ws.start(['run', 'todo-app:port-forward']);
   const logs = ws.start(['run', 'todo-app:logs', '--tail=0']);

@@ -17,8 +17,8 @@ const secrets = { BETTER_AUTH_SECRET: AUTH };
 const schema = JSON.parse(readFileSync(join(repoRoot, 'libs/nx-k8s/src/status/status-report.schema.json'), 'utf8'));
 const validate = new Ajv({ allErrors: true }).compile(schema);
 
-// eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
 // Nx's stream output style prefixes each line with the project.
+// eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes this strips
 const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').replace(/^todo-app: /gm, '');
 
 async function status(json = false): Promise<NxRun & { report?: any }> {

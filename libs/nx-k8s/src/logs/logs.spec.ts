@@ -1,5 +1,8 @@
 // What the logs stage follows, decided from pods shaped as kubectl prints them, and its lines.
+import { EventEmitter } from 'events';
+import { PassThrough } from 'stream';
 import type { Pod } from '../adapters/kubectl';
+import { LogFollower } from './follow';
 import { colorFor, formatLine, splitTimestamp } from './line';
 import { appOf, instances, toFollow } from './plan';
 
@@ -63,5 +66,90 @@ describe('lines', () => {
     expect(formatLine('backend', 'b-1', 'app', 'hello', backend)).toBe('\x1b[36m[backend b-1/app]\x1b[0m hello');
     expect(frontend('x')).toBe('\x1b[35mx\x1b[0m');
     expect(colorFor('backend', palette)('x')).toBe(backend('x'));
+  });
+});
+
+describe('the follower', () => {
+  // Stand-ins at the process boundary only: kubectl's pod listing and the spawned `kubectl logs`.
+
+  function fakeChild() {
+    const child = Object.assign(new EventEmitter(), {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      exitCode: null as number | null,
+      signalCode: null,
+      kill: () => true,
+    });
+    return child;
+  }
+
+  it('starts with tail, resumes a dropped stream after its last line without repeating it, and follows a restarted container from its first', async () => {
+    let id = 'containerd://one';
+    const listed = () => ({
+      items: [
+        { kind: 'Deployment', metadata: { name: 'todo-backend', namespace: 'default' } },
+        {
+          kind: 'ReplicaSet',
+          metadata: { name: 'todo-backend-5d4f', namespace: 'default', ownerReferences: [{ kind: 'Deployment', name: 'todo-backend' }] },
+        },
+        {
+          kind: 'Pod',
+          metadata: { name: 'todo-backend-5d4f-x1', namespace: 'default', ownerReferences: [{ kind: 'ReplicaSet', name: 'todo-backend-5d4f' }] },
+          spec: { containers: [{ name: 'api', image: 'todo-backend:1' }] },
+          status: { containerStatuses: [{ name: 'api', containerID: id, restartCount: 0, state: { running: {} } }] },
+        },
+      ],
+    });
+    const kubectl = { json: async () => listed(), argv: (a: string[]) => a } as never;
+    const spawned: Array<{ argv: readonly string[]; child: ReturnType<typeof fakeChild> }> = [];
+    const spawn = (argv: readonly string[]) => {
+      const child = fakeChild();
+      spawned.push({ argv, child });
+      return child as never;
+    };
+    const printed: string[] = [];
+    const f = new LogFollower(
+      kubectl,
+      { workloads: [{ kind: 'Deployment', name: 'todo-backend', namespace: 'default' }], apps: APPS, only: null, since: null, tail: 0, pollMs: 20 },
+      // eslint-disable-next-line no-control-regex -- ESC starts the colour codes the prefix carries
+      (l) => printed.push(l.replace(/\x1b\[[0-9;]*m/g, '')),
+      () => undefined,
+      spawn,
+    );
+    const settle = () => new Promise((r) => setTimeout(r, 80));
+    await f.start();
+    expect(spawned.map((s) => s.argv.slice(1))).toEqual([['logs', '-f', '--timestamps', 'todo-backend-5d4f-x1', '-n', 'default', '-c', 'api', '--tail=0']]);
+    spawned[0].child.stdout.write('2026-12-02T18:00:01.000000000Z first\n2026-12-02T18:00:02.000000000Z second\n');
+    await settle();
+    // The stream drops while the container runs.
+    spawned[0].child.emit('exit', 1, null);
+    await settle();
+    expect(spawned[1].argv.slice(1)).toEqual([
+      'logs',
+      '-f',
+      '--timestamps',
+      'todo-backend-5d4f-x1',
+      '-n',
+      'default',
+      '-c',
+      'api',
+      '--since-time=2026-12-02T18:00:02.000000000Z',
+    ]);
+    spawned[1].child.stdout.write('2026-12-02T18:00:02.000000000Z second\n2026-12-02T18:00:03.000000000Z third\n');
+    await settle();
+    // The container restarts: a new instance, followed from its first line.
+    id = 'containerd://two';
+    spawned[1].child.emit('exit', 0, null);
+    await settle();
+    expect(spawned[2].argv.slice(1)).toEqual(['logs', '-f', '--timestamps', 'todo-backend-5d4f-x1', '-n', 'default', '-c', 'api']);
+    spawned[2].child.stdout.write('2026-12-02T18:00:09.000000000Z started again\n');
+    await settle();
+    f.stop();
+    expect(printed).toEqual([
+      '[backend todo-backend-5d4f-x1/api] first',
+      '[backend todo-backend-5d4f-x1/api] second',
+      '[backend todo-backend-5d4f-x1/api] third',
+      '[backend todo-backend-5d4f-x1/api] started again',
+    ]);
   });
 });
