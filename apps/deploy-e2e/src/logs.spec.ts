@@ -1,5 +1,6 @@
 // `logs` against the real cluster: a line the backend logs for a request made through the real
 // port-forward, and a replacement pod's lines within 5 s of its start, in the same running task.
+import execa from 'execa';
 import { ClusterView, clusterUp, kubectlProcesses } from './support/cluster';
 import { Workspace } from './support/workspace';
 
@@ -70,6 +71,6 @@ test("logs: the backend's line for a request through the forward, then a new pod
     await Promise.all([ws.finish(logs), ws.finish(forward)]);
   }
   await waitFor('no kubectl left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);
-  const r = await import('execa').then((m) => m.default('pgrep', ['-af', 'kubectl.*logs -f'], { reject: false }));
+  const r = await execa('pgrep', ['-af', 'kubectl.*logs -f'], { reject: false });
   expect(r.stdout.trim()).toBe('');
 });
