@@ -11,6 +11,7 @@ import { Runner } from '../adapters/run';
 import { Cluster, ClusterTarget } from '../cluster';
 import { holdsImage } from '../load';
 import { diagnosePod } from '../release/diagnose';
+import { repositoryOf } from '../release/images';
 import { manifestWorkloads } from '../release/workloads';
 import { AppImage, Snapshot } from './report';
 
@@ -49,10 +50,11 @@ function isObject(d: unknown, kind: string, name: string, namespace: string, rel
   return o?.kind === kind && o.metadata?.name === name && (typeof o.metadata.namespace === 'string' ? o.metadata.namespace : releaseNamespace) === namespace;
 }
 
+/** A reference as the load stage's presence check takes it. */
 const splitRef = (ref: string) => {
-  const name = ref.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? { repository: name.slice(0, colon), tag: name.slice(colon + 1), ref } : { repository: name, tag: 'latest', ref };
+  const repository = repositoryOf(ref);
+  const tag = ref.split('@')[0].slice(repository.length + 1) || 'latest';
+  return { repository, tag, ref };
 };
 
 // Asked together with helm status, in the release's namespace, before its manifest says what
@@ -94,7 +96,7 @@ export async function collectStatus(spec: StatusSpec, cluster: Cluster, run: Run
 
   // Follow-ups: deployed images not asked about yet, and the last log line of crashing containers.
   const repositories = new Set(spec.apps.map((a) => a.repository));
-  const deployed = new Set(items.flatMap(templateImages).filter((image) => repositories.has(splitRef(image).repository)));
+  const deployed = new Set(items.flatMap(templateImages).filter((image) => repositories.has(repositoryOf(image))));
   const asked = new Set(workspaceRefs);
   const crashing = items.flatMap((i) => (i.kind === 'Pod' ? diagnosePod(i as Parameters<typeof diagnosePod>[0]) : [])).filter((d) => d.logsFrom);
   const namespaceOf = new Map(items.filter((i) => i.kind === 'Pod').map((p) => [p.metadata?.name, p.metadata?.namespace ?? spec.namespace]));

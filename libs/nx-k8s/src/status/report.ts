@@ -4,6 +4,7 @@
 import type { ContainerRefs, EndpointSlice, Pod, PodSpec, ReplicaSet, Service } from '../adapters/kubectl';
 import type { ReleaseInfo } from '../adapters/helm';
 import { diagnosePod, workloadProgress } from '../release/diagnose';
+import { repositoryOf } from '../release/images';
 import { refName, Workload, WorkloadRef } from '../release/workloads';
 
 /** An image project the release deploys, as the workspace would deploy it now. */
@@ -111,11 +112,6 @@ function ownerChain(pod: Pod, replicaSets: Map<string, ReplicaSet>): string[] {
 
 const podSpecOf = (w: Workload): PodSpec => (w.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec ?? {};
 const containers = (spec: PodSpec | undefined): ContainerRefs[] => [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
-const repositoryOf = (image: string) => {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
-};
 
 function podStatus(pod: Pod, lastLogs: Map<string, string>): PodStatus {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
