@@ -175,7 +175,7 @@ describe.each(WORKSPACES)('a new workspace: $name', ({ create, chart }) => {
       expect(Object.keys(api.targets).sort()).toEqual(['deploy', 'docker-build', 'minikube-load']);
       expect(api.targets['docker-build'].metadata.description).toMatch(/Build the image from apps\/api\/Dockerfile/);
       const release = await show(chart);
-      expect(Object.keys(release.targets).sort()).toEqual(['deploy', 'helm-install', 'logs', 'port-forward', 'status', 'validate']);
+      expect(Object.keys(release.targets).sort()).toEqual(['deploy', 'dev', 'helm-install', 'logs', 'port-forward', 'status', 'validate']);
       expect(release.targets['helm-install'].configurations).toEqual({ dev: { valuesFiles: ['values-dev.yaml'] } });
     },
     5 * 60_000,

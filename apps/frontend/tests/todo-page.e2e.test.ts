@@ -3,12 +3,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitForForwards } from 'nx-k8s';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Todo } from '../lib/todo';
 import { freePort, ServerProcess } from './support/processes';
 
-// The real thing end to end: uvicorn serving apps/backend, the standalone
-// server from `next build`, and Debian's Chromium driving the page.
+// The real thing end to end: Debian's Chromium driving the page of either local servers
+// (uvicorn serving apps/backend, the standalone server from `next build`) or, with
+// TODO_E2E_RELEASE set (target e2e-deployed), the release deployed to the cluster, reached
+// through its port-forward's URLs.
+const RELEASE = process.env.TODO_E2E_RELEASE;
 const FRONTEND_DIR = path.resolve(__dirname, '..');
 const BACKEND_DIR = path.resolve(FRONTEND_DIR, '../backend');
 const SERVER_JS = path.join(FRONTEND_DIR, '.next/standalone/apps/frontend/server.js');
@@ -38,7 +42,7 @@ describe('todo page against the real backend', () => {
     return (await res.json()) as Todo[];
   }
 
-  beforeAll(async () => {
+  async function startLocalServers(): Promise<void> {
     if (!fs.existsSync(SERVER_JS)) {
       throw new Error(`${SERVER_JS} is missing: build first with \`npx nx run frontend:build\``);
     }
@@ -81,14 +85,21 @@ describe('todo page against the real backend', () => {
       },
     });
     await frontend.waitUntilServing(`${frontendUrl}/api/health`, 30_000);
+  }
 
+  beforeAll(async () => {
+    if (RELEASE) {
+      const { urls } = await waitForForwards(RELEASE);
+      [frontendUrl, backendUrl] = [urls['todo-frontend'], urls['todo-backend']];
+      if (!frontendUrl || !backendUrl) throw new Error(`release ${RELEASE} forwards ${Object.keys(urls).join(', ')}: no todo-frontend and todo-backend`);
+    } else {
+      await startLocalServers();
+    }
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
     } catch (err) {
       throw new Error(
-        `Chromium could not start from ${CHROMIUM} (install it: source tools/setup/lib.sh && apt_install chromium): ${
-          (err as Error).message.split('\n')[0]
-        }`,
+        `Chromium could not start from ${CHROMIUM} (install it: source tools/setup/lib.sh && apt_install chromium): ${(err as Error).message.split('\n')[0]}`,
       );
     }
   }, 300_000);
@@ -101,23 +112,27 @@ describe('todo page against the real backend', () => {
   });
 
   it('renders the list into the HTML on the server, from BACKEND_URL at request time', async () => {
-    const empty = await (await fetch(frontendUrl)).text();
-    expect(empty).toContain('data-testid="todos-empty"');
+    // A deployed release may hold todos already: the empty state shows exactly when there are none.
+    const before = await (await fetch(frontendUrl)).text();
+    expect(before.includes('data-testid="todos-empty"')).toBe((await backendTodos()).length === 0);
 
+    const title = `Seeded through the backend API ${Date.now()}`;
     const created = await fetch(`${backendUrl}/api/todos`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'Seeded through the backend API' }),
+      body: JSON.stringify({ title }),
     });
     expect(created.status).toBe(201);
+    const { id } = (await created.json()) as Todo;
 
     const html = await (await fetch(frontendUrl)).text();
-    expect(html).toContain('Seeded through the backend API');
+    expect(html).toContain(title);
     expect(html).not.toContain('data-testid="todos-empty"');
 
     const proxied = await fetch(`${frontendUrl}/api/todos`);
     expect(proxied.status).toBe(200);
     expect(await proxied.json()).toEqual(await backendTodos());
+    expect((await fetch(`${backendUrl}/api/todos/${id}`, { method: 'DELETE' })).status).toBeLessThan(300);
   });
 
   it('adds, toggles and deletes a todo in the browser, and the backend has each change', async () => {

@@ -307,3 +307,31 @@ export type Spawner = (argv: readonly string[]) => Spawned;
  * closed, output piped; the caller supervises it, restarts it and stops it.
  */
 export const spawnProgram: Spawner = (argv) => spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env }) as Spawned;
+
+export interface SpawnedGroup {
+  child: Spawned;
+  /** Stops the program and every process it started (SIGTERM to the group, SIGKILL after `graceMs`). */
+  stop(graceMs?: number): void;
+  /** Synchronous SIGKILL of the whole group, for exit handlers. */
+  killNow(): void;
+}
+
+/** A long-running program that starts others (a nested `nx run`), in its own process group. */
+export function spawnGroup(argv: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): SpawnedGroup {
+  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, s);
+    } catch {
+      // The group has ended already.
+    }
+  };
+  return {
+    child: child as Spawned,
+    stop(graceMs = 10_000) {
+      signal('SIGTERM');
+      setTimeout(() => signal('SIGKILL'), graceMs).unref();
+    },
+    killNow: () => signal('SIGKILL'),
+  };
+}

@@ -1,6 +1,7 @@
 // What every executor needs from Nx's ExecutorContext, read in one place.
 import { ExecutorContext, logger, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { ImageProject } from '../release/images';
+import { noteOutcome } from '../records/outcomes';
 import { mask } from '../secrets';
 
 export const EXECUTORS = {
@@ -11,6 +12,7 @@ export const EXECUTORS = {
   forward: 'nx-k8s:port-forward',
   status: 'nx-k8s:status',
   logs: 'nx-k8s:logs',
+  dev: 'nx-k8s:dev',
 } as const;
 
 /** The name and configuration of the project's target that runs `executor`, whatever it is named. */
@@ -66,14 +68,23 @@ export function logFor(context: ExecutorContext): (line: string) => void {
   return (line) => logger.info(mask(`[${context.projectName}] ${line}`));
 }
 
-/** Runs an executor body and turns an error into one clear line (no stack trace for expected failures). */
-export async function report(context: ExecutorContext, body: () => Promise<void>): Promise<{ success: boolean }> {
+/**
+ * Runs an executor body and turns an error into one clear line (no stack trace for expected
+ * failures). The body returns what it did (built, loaded, upgraded ...), noted as its outcome.
+ */
+export async function report(context: ExecutorContext, body: () => Promise<string | void>): Promise<{ success: boolean }> {
+  const started = Date.now();
+  const task = `${context.projectName}:${context.targetName}`;
+  const seconds = () => Math.round((Date.now() - started) / 100) / 10;
   try {
-    await body();
+    const result = await body();
+    noteOutcome(process.env, { task, result: result ?? 'done', seconds: seconds() });
     return { success: true };
   } catch (e) {
-    logger.error(mask(`nx-k8s ${context.projectName}:${context.targetName}: ${(e as Error).message}`));
+    const message = mask((e as Error).message);
+    logger.error(`nx-k8s ${task}: ${message}`);
     if (context.isVerbose && (e as Error).stack) logger.error(mask((e as Error).stack!));
+    noteOutcome(process.env, { task, result: 'failed', seconds: seconds(), message });
     return { success: false };
   }
 }

@@ -97,6 +97,11 @@ export class LogFollower {
     });
   }
 
+  /** After an upgrade: the release's workloads now (a workload added or removed by the chart). */
+  setWorkloads(workloads: WorkloadRef[]): void {
+    this.spec.workloads = workloads;
+  }
+
   stop(): void {
     this.stopped = true;
     for (const s of this.streams.values()) {

@@ -211,6 +211,16 @@ function releaseTargets(ws: string, root: string, o: NormalizedPluginOptions): T
         technologies: ['kubernetes'],
       },
     },
+    [o.devTargetName]: {
+      executor: EXECUTORS.dev,
+      continuous: true,
+      ...(o.deployTargetName === 'deploy' ? {} : { options: { deployTarget: o.deployTargetName } }),
+      ...(names.length ? { configurations: Object.fromEntries(names.map((n) => [n, {}])) } : {}),
+      metadata: {
+        description: 'Deploy on every save through the cached graph (only what the change affects), with port-forwards and logs running throughout',
+        technologies: ['docker', 'helm', 'kubernetes'],
+      },
+    },
     [o.portForwardTargetName]: {
       executor: EXECUTORS.forward,
       continuous: true,

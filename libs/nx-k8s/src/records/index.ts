@@ -14,6 +14,11 @@ export const RECORD_FILES = {
   clusterImage: 'cluster-image.json',
   /** The release record (helm-install). */
   release: 'release.json',
+  /**
+   * The open forwards' addresses (port-forward, dev) while they serve. Not an Nx output: a
+   * continuous task's, read by the tasks that depend on it (Nx gives those no readiness signal).
+   */
+  forwards: 'forwards.json',
 } as const;
 
 export type RecordKind = keyof typeof RECORD_FILES;

@@ -23,5 +23,6 @@ export default async function dockerBuild(options: DockerBuildExecutorSchema, co
         ? `built ${outcome.record.ref} (${outcome.record.id.slice(0, 19)}, ${mb} MB) in ${outcome.seconds.toFixed(1)} s`
         : `reused ${outcome.record.ref} (already in Docker: same inputs, same tag)`,
     );
+    return outcome.result;
   });
 }

@@ -37,5 +37,6 @@ export default async function helmInstall(options: HelmInstallExecutorSchema, co
       valuesFiles: o.valuesFiles.map((f) => relative(context.root, f)),
       images: o.images,
     });
+    return result.action;
   });
 }

@@ -37,5 +37,6 @@ export default async function minikubeLoad(options: MinikubeLoadExecutorSchema, 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     log(`${result}: ${record.ref} in ${describe(cluster.target)} (${seconds} s)`);
     writeRecord(join(context.root, o.outputFile), clusterImageFor(record, cluster.target));
+    return result;
   });
 }

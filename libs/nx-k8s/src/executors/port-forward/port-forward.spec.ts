@@ -3,10 +3,12 @@
 // for a missing Service or listens on the local port it was given like a real tunnel), and a
 // stand-in helm that prints the todo app's captured manifest for release todo-app.
 import { ExecutorContext, logger } from '@nx/devkit';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { readForwards, waitForForwards } from '../../forward';
 import portForward from './port-forward.impl';
 import { PortForwardExecutorSchema } from './schema';
 
@@ -172,10 +174,29 @@ describe('port-forward executor', () => {
       expect.stringMatching(/^\[todo-app\] ready: http:\/\/127\.0\.0\.1:\d+ -> svc\/todo-frontend:3000 \(\/api\/health answers\)$/),
     );
     expect(kubectlsAlive()).toHaveLength(2);
+    // The forwards record tells a dependent task where they serve, while they serve.
+    const record = await waitForForwards('todo-app', { root: tmp, timeoutMs: 1000 });
+    expect(record).toMatchObject({ project: 'todo-app', release: 'todo-app', namespace: 'apps', context: 'fake', pid: process.pid });
+    expect(Object.keys(record.urls).sort()).toEqual(['todo-backend', 'todo-frontend']);
+    expect((await fetch(`${record.urls['todo-frontend']}/api/health`)).status).toBe(200);
     await r.gen.return(undefined);
     await new Promise((res) => setTimeout(res, 200));
     expect(kubectlsAlive()).toEqual([]);
+    expect(readForwards(tmp, 'todo-app')).toBeNull();
+    expect(existsSync(join(tmp, 'dist/nx-k8s/todo-app/forwards.json'))).toBe(false);
   }, 15_000);
+
+  it('ignores a forwards record whose process is gone, and waits with one line on what to do', async () => {
+    const file = join(tmp, 'dist/nx-k8s/todo-app/forwards.json');
+    mkdirSync(join(tmp, 'dist/nx-k8s/todo-app'), { recursive: true });
+    const gone = execFileSync(process.execPath, ['-p', 'process.pid'], { encoding: 'utf8' }).trim();
+    writeFileSync(file, JSON.stringify({ project: 'todo-app', pid: Number(gone), urls: { 'todo-frontend': 'http://127.0.0.1:1' } }));
+    expect(readForwards(tmp, 'todo-app')).toBeNull();
+    await expect(waitForForwards('todo-app', { root: tmp, timeoutMs: 300 })).rejects.toThrow(
+      'no forward of todo-app became ready within 0.3 s (dist/nx-k8s/todo-app/forwards.json was not written). Fix: run this target through Nx with dependsOn todo-app:port-forward',
+    );
+    rmSync(file);
+  });
 
   it('without forwards, fails with one line when the release is not installed', async () => {
     const r = await discover({ release: 'todo-gone', namespace: 'apps' });

@@ -48,5 +48,6 @@ export default async function validate(options: ValidateExecutorSchema, context:
     log(
       `valid: chart ${spec.chart} rendered for ${rendered}, ${spec.dockerfiles.length} Dockerfile(s), ${spec.repositories.length} image repositories; ${notes} (${seconds} s)`,
     );
+    return 'valid';
   });
 }

@@ -179,7 +179,7 @@ describe('a Node project', () => {
     const { projects, edges } = await inferred(root, { 'apps/api': 'api' });
     expect(Object.keys(projects).sort()).toEqual(['acme-shop', 'api']);
     expect(Object.keys(projects.api.targets)).toEqual(['docker-build', 'minikube-load', 'deploy']);
-    expect(Object.keys(projects['acme-shop'].targets)).toEqual(['validate', 'helm-install', 'deploy', 'status', 'logs', 'port-forward']);
+    expect(Object.keys(projects['acme-shop'].targets)).toEqual(['validate', 'helm-install', 'deploy', 'status', 'logs', 'dev', 'port-forward']);
     expect(edges).toEqual(['acme-shop -> api']);
     expect(imagesDeployedBy(join(root, 'charts/acme-shop'), [{ project: 'api', repository: 'api' }])).toEqual({ 'api.image': 'api' });
   });

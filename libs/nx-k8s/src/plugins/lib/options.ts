@@ -13,6 +13,7 @@ export interface NxK8sPluginOptions {
   portForwardTargetName?: string;
   statusTargetName?: string;
   logsTargetName?: string;
+  devTargetName?: string;
 }
 
 export type NormalizedPluginOptions = Required<NxK8sPluginOptions>;
@@ -27,6 +28,7 @@ export function normalizePluginOptions(o: NxK8sPluginOptions | undefined): Norma
     portForwardTargetName: o?.portForwardTargetName ?? 'port-forward',
     statusTargetName: o?.statusTargetName ?? 'status',
     logsTargetName: o?.logsTargetName ?? 'logs',
+    devTargetName: o?.devTargetName ?? 'dev',
   };
   const seen = new Map<string, string>();
   for (const [option, name] of Object.entries(names)) {
