@@ -44,7 +44,13 @@ function TodoList({ result }: { result: TodoLoad }) {
       </p>
       <ul className="todos" data-testid="todo-list">
         {todos.map((todo) => (
-          <li key={todo.id} className={todo.completed ? 'todo done' : 'todo'} data-testid="todo-item" data-todo-id={todo.id} data-completed={todo.completed}>
+          <li
+            key={todo.id}
+            className={todo.completed ? 'todo done' : 'todo'}
+            data-testid="todo-item"
+            data-todo-id={todo.id}
+            data-completed={todo.completed}
+          >
             <TodoControls todo={todo} />
           </li>
         ))}

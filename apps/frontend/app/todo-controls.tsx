@@ -55,10 +55,7 @@ export function AddTodoForm() {
     event.preventDefault();
     const trimmed = title.trim();
     if (!trimmed) return;
-    run(
-      () => send('/api/todos', 'POST', { title: trimmed }),
-      () => setTitle(''),
-    );
+    run(() => send('/api/todos', 'POST', { title: trimmed }), () => setTitle(''));
   }
 
   return (

@@ -6,10 +6,14 @@ export class BackendConfigError extends Error {}
 export function backendUrl(): string {
   const raw = process.env.BACKEND_URL?.trim();
   if (!raw) {
-    throw new BackendConfigError('BACKEND_URL is not set: point it at the todo backend, e.g. http://todo-backend:8000');
+    throw new BackendConfigError(
+      'BACKEND_URL is not set: point it at the todo backend, e.g. http://todo-backend:8000',
+    );
   }
   if (!isHttpUrl(raw)) {
-    throw new BackendConfigError('BACKEND_URL must be an absolute http(s) URL, e.g. http://todo-backend:8000');
+    throw new BackendConfigError(
+      'BACKEND_URL must be an absolute http(s) URL, e.g. http://todo-backend:8000',
+    );
   }
   return raw.replace(/\/+$/, '');
 }

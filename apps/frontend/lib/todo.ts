@@ -9,5 +9,10 @@ export interface Todo {
 export function isTodo(value: unknown): value is Todo {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return typeof v.id === 'number' && typeof v.title === 'string' && typeof v.completed === 'boolean' && typeof v.created_at === 'string';
+  return (
+    typeof v.id === 'number' &&
+    typeof v.title === 'string' &&
+    typeof v.completed === 'boolean' &&
+    typeof v.created_at === 'string'
+  );
 }

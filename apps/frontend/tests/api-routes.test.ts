@@ -61,7 +61,9 @@ describe('API route handlers', () => {
     const res = await POST(request('POST', '/api/todos', { title: 'Water the plants' }));
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual(todo);
-    expect(backend.requests).toEqual([{ method: 'POST', url: '/api/todos', contentType: 'application/json', body: '{"title":"Water the plants"}' }]);
+    expect(backend.requests).toEqual([
+      { method: 'POST', url: '/api/todos', contentType: 'application/json', body: '{"title":"Water the plants"}' },
+    ]);
   });
 
   it('PATCH /api/todos/:id forwards to the same id', async () => {
@@ -69,7 +71,9 @@ describe('API route handlers', () => {
     const res = await PATCH(request('PATCH', '/api/todos/7', { completed: true }), params('7'));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ...todo, completed: true });
-    expect(backend.requests).toEqual([{ method: 'PATCH', url: '/api/todos/7', contentType: 'application/json', body: '{"completed":true}' }]);
+    expect(backend.requests).toEqual([
+      { method: 'PATCH', url: '/api/todos/7', contentType: 'application/json', body: '{"completed":true}' },
+    ]);
   });
 
   it('DELETE /api/todos/:id passes a bodiless 204 through', async () => {
