@@ -2,7 +2,7 @@
 // Docker daemon, helm and the local cluster. Each scenario asserts from Nx's own record of
 // the run (executed vs cache hits) and from the cluster (images, pod UIDs, revisions, HTTP).
 import execa from 'execa';
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { ClusterView, clusterUp, kubectlProcesses } from './support/cluster';
 import { viaForward, waitFor } from './support/http';
@@ -120,6 +120,19 @@ test('port-forward serves the UI and the API, survives a pod replacement, and le
     await pf;
   }
   await waitFor('no kubectl port-forward left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);
+});
+
+test("the todo app's browser e2e as a target on the continuous port-forward: frontend:e2e-deployed", async () => {
+  const run = await ws.nx(['run', 'frontend:e2e-deployed']);
+  if (run.exitCode !== 0) throw new Error(`frontend:e2e-deployed exited ${run.exitCode}\n${run.output.slice(-4000)}`);
+  // Chromium against the deployed app, through the URLs the forwards record gave it.
+  expect(run.output).toMatch(/Tests:\s+2 passed, 2 total/);
+  expect(run.output).toMatch(/todo-app:port-forward.*open: http:\/\/127\.0\.0\.1:\d+ \(todo-frontend\)/);
+  expect(run.tasks.get('frontend:e2e-deployed')).toBe('success');
+  // The continuous dependency ended with its dependent, and withdrew its record.
+  await waitFor('no kubectl left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);
+  expect(existsSync(join(ws.dir, 'dist/nx-k8s/todo-app/forwards.json'))).toBe(false);
+  summary.push(`frontend:e2e-deployed (browser e2e on the port-forward)   ${run.seconds.toFixed(1)} s`);
 });
 
 test('1: nothing changed: no build, load or upgrade; same pods', async () => {
