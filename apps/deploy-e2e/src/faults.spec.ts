@@ -3,6 +3,7 @@
 import execa from 'execa';
 import { join } from 'path';
 import { ClusterView, clusterUp } from './support/cluster';
+import { waitFor } from './support/http';
 import { localCluster, repoRoot, Workspace } from './support/workspace';
 
 let ws: Workspace;
@@ -64,9 +65,16 @@ test('Docker daemon stopped mid-build', async () => {
 
 test("the node's containerd restarted mid-import", async () => {
   const ref = JSON.parse(ws.read('dist/nx-k8s/frontend/image.json')).ref as string;
-  await cluster.removeFromNode(`docker.io/library/${ref}`);
+  // Every name of its content: with another tag of it still on the node, the load would only tag.
+  await cluster.removeContentFromNode(`docker.io/library/${ref}`);
   const started = ws.start(['run-many', '-t', 'deploy']);
   await ws.until(started, 'the import', /loading todo-frontend/);
+  await waitFor(
+    'ctr import running',
+    async () => ((await execa('pgrep', ['-f', 'ctr .*images import'], { reject: false })).exitCode === 0 ? true : undefined),
+    60_000,
+    20,
+  );
   await execa('pkill', ['-f', 'containerd --config /var/lib/nx-k8s-cluster/containerd.toml']);
   const run = await ws.finish(started);
   try {

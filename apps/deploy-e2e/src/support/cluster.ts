@@ -61,6 +61,18 @@ export class ClusterView {
   async removeFromNode(ref: string) {
     await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'rm', ref]);
   }
+
+  /** The image and every other name of the same content (another tag, the runtime's ID name), so a load has to transfer it. */
+  async removeContentFromNode(ref: string) {
+    const ctr = ['--address', this.containerdAddress, '-n', 'k8s.io', 'images'];
+    const rows = (await execa('ctr', [...ctr, 'ls'])).stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/));
+    const digest = rows.find((r) => r[0] === ref)?.[2];
+    const names = digest ? rows.filter((r) => r[2] === digest).map((r) => r[0]) : [ref];
+    await execa('ctr', [...ctr, 'rm', '--sync', ...names]);
+  }
 }
 
 /** kubectl processes still running (a port-forward must leave none). */
