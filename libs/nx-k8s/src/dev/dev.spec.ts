@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { run } from '../adapters/run';
@@ -124,13 +124,21 @@ describe('WorkspaceWatcher (real files, real git)', () => {
     w.close();
   });
 
-  it('watches a directory created later, and a file saved in it', async () => {
+  it('watches a directory created later, and a file saved in it; an empty or ignored directory is no change', async () => {
     const { w, bursts } = await watching();
     mkdirSync(join(root, 'apps/web/app/new'));
     await settle();
     writeFileSync(join(root, 'apps/web/app/new/part.tsx'), 'x');
     await settle();
-    expect(bursts).toEqual([['apps/web/app/new'], ['apps/web/app/new/part.tsx']]);
+    // What helm dependency build does: a temporary directory of ignored files, renamed into place.
+    writeFileSync(join(root, '.gitignore'), 'node_modules\n*.log\n*.tgz\n');
+    mkdirSync(join(root, 'apps/web/tmpcharts-1'));
+    writeFileSync(join(root, 'apps/web/tmpcharts-1/sub-0.1.0.tgz'), 'x');
+    renameSync(join(root, 'apps/web/tmpcharts-1'), join(root, 'apps/web/charts'));
+    await settle();
+    rmSync(join(root, 'apps/web/app/page.tsx'));
+    await settle();
+    expect(bursts).toEqual([['apps/web/app/new/part.tsx'], ['apps/web/app/page.tsx']]);
     w.close();
   });
 });

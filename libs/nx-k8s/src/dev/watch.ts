@@ -20,6 +20,8 @@ export interface WatchSpec {
 export class WorkspaceWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly pending = new Set<string>();
+  /** The watched files that exist: what a removal is checked against. */
+  private readonly known = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly matches: (path: string) => boolean;
@@ -39,6 +41,7 @@ export class WorkspaceWatcher {
     const files = (await workspaceFiles(this.run, this.spec.root, prefixes)).filter(this.matches);
     for (const p of prefixes) if (statSync(join(this.spec.root, p), { throwIfNoEntry: false })?.isDirectory()) this.watchDir(p);
     this.watchAncestors(files, '.');
+    files.forEach((f) => this.known.add(f));
     return { files: files.length, dirs: this.watchers.size };
   }
 
@@ -84,20 +87,34 @@ export class WorkspaceWatcher {
       this.onError((e as Error).message);
       return;
     }
-    const changed = paths.filter((p) => !ignored.has(p) && !ignored.has(`${p}/`));
-    for (const p of changed) {
+    const changed: string[] = [];
+    for (const p of paths.filter((p) => !ignored.has(p) && !ignored.has(`${p}/`))) {
       const stat = statSync(join(this.spec.root, p), { throwIfNoEntry: false });
-      if (stat?.isDirectory()) await this.addTree(p);
-      else if (!stat) for (const d of [...this.watchers.keys()]) if (d === p || d.startsWith(`${p}/`)) this.unwatch(d);
+      if (stat?.isDirectory()) {
+        // A directory is a change through the files in it only: helm's tmpcharts-* or an
+        // empty mkdir deploy nothing.
+        changed.push(...(await this.addTree(p)).filter((f) => !this.known.has(f)));
+      } else if (stat) {
+        changed.push(p);
+      } else {
+        // Gone: a file the deploy read, or a directory that held some.
+        const lost = [...this.known].filter((f) => f === p || f.startsWith(`${p}/`));
+        changed.push(...lost);
+        for (const d of [...this.watchers.keys()]) if (d === p || d.startsWith(`${p}/`)) this.unwatch(d);
+      }
     }
-    if (changed.length && !this.closed) this.onChange(changed);
+    for (const f of changed)
+      if (statSync(join(this.spec.root, f), { throwIfNoEntry: false })) this.known.add(f);
+      else this.known.delete(f);
+    if (changed.length && !this.closed) this.onChange([...new Set(changed)].sort());
   }
 
-  /** A directory that appeared (mkdir, a moved tree): watch it and what git would track in it. */
-  private async addTree(dir: string): Promise<void> {
+  /** A directory that appeared (mkdir, a moved tree): watch it and what git would track in it; returns those files. */
+  private async addTree(dir: string): Promise<string[]> {
     this.watchDir(dir);
-    const files = await workspaceFiles(this.run, this.spec.root, [dir]).catch((): string[] => []);
-    this.watchAncestors(files.filter(this.matches), dir);
+    const files = (await workspaceFiles(this.run, this.spec.root, [dir]).catch((): string[] => [])).filter(this.matches);
+    this.watchAncestors(files, dir);
+    return files;
   }
 
   close(): void {

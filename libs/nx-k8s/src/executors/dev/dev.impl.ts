@@ -165,6 +165,5 @@ export default async function* dev(options: DevExecutorSchema, context: Executor
     await loop.stop();
     process.removeListener('exit', killAll);
     for (const sig of signals) process.removeListener(sig, stop);
-    log('dev stopped: no cycle, forward or log stream left running');
   }
 }
