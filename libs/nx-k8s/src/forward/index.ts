@@ -109,12 +109,13 @@ export class ForwardSet {
     return first;
   }
 
-  /** Stops every kubectl and withdraws the record; resolves when all have ended. */
+  /** Withdraws the record and stops every kubectl; resolves when all have ended. */
   async stop(): Promise<void> {
+    // First, while nothing can interrupt it: a task being stopped may be killed before its kubectl have ended.
+    withdrawForwards(this.target.root, this.target.project);
     this.supervisors.forEach((s) => s.stop());
     this.stopSignal();
     await Promise.all(this.outcomes);
-    withdrawForwards(this.target.root, this.target.project);
   }
 
   /** Synchronous, for process exit handlers: no kubectl may outlive the task. */

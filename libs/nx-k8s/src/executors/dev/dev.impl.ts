@@ -156,7 +156,8 @@ export default async function* dev(options: DevExecutorSchema, context: Executor
   const stopped = new Promise<void>((r) => (stop = r));
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   process.once('exit', killAll);
-  for (const sig of signals) process.once(sig, stop);
+  // on, not once: a second signal (Nx's SIGTERM after the terminal's SIGINT) must not kill dev mid-cleanup.
+  for (const sig of signals) process.on(sig, stop);
   try {
     yield { success: true };
     await stopped;
