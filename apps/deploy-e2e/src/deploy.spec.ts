@@ -126,8 +126,10 @@ test("the todo app's browser e2e as a target on the continuous port-forward: fro
   const run = await ws.nx(['run', 'frontend:e2e-deployed']);
   if (run.exitCode !== 0) throw new Error(`frontend:e2e-deployed exited ${run.exitCode}\n${run.output.slice(-4000)}`);
   // Chromium against the deployed app, through the URLs the forwards record gave it.
-  expect(run.output).toMatch(/Tests:\s+2 passed, 2 total/);
-  expect(run.output).toMatch(/todo-app:port-forward.*open: http:\/\/127\.0\.0\.1:\d+ \(todo-frontend\)/);
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes jest prints
+  const out = run.output.replace(/\x1b\[[0-9;]*m/g, '');
+  expect(out).toMatch(/Tests:\s+2 passed, 2 total/);
+  expect(out).toMatch(/todo-app:port-forward.*open: http:\/\/127\.0\.0\.1:\d+ \(todo-frontend\)/);
   expect(run.tasks.get('frontend:e2e-deployed')).toBe('success');
   // The continuous dependency ended with its dependent, and withdrew its record.
   await waitFor('no kubectl left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);

@@ -1,5 +1,7 @@
 // A digest of the plugin's own code and version: a fixed plugin must not report "up to
-// date" for work an older one did. Computed once per process from the package's files.
+// date" for work an older one did. Computed once per process from the code that runs (the
+// src/ this module is in: the sources in this repository, dist/src/ when installed) and the
+// package.json, so building dist/ beside the sources changes no hash.
 import { createHash } from 'crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { dirname, join, relative } from 'path';
@@ -24,9 +26,10 @@ function codeFiles(dir: string, out: string[] = []): string[] {
 
 export function pluginDigest(): string {
   if (memo) return memo;
-  const root = packageRoot(__dirname);
-  const h = createHash('sha256').update('nx-k8s-plugin-v1');
-  for (const f of codeFiles(root)) h.update(`\0${relative(root, f)}\0`).update(readFileSync(f));
+  const code = dirname(__dirname);
+  const manifest = join(packageRoot(__dirname), 'package.json');
+  const h = createHash('sha256').update('nx-k8s-plugin-v2').update(readFileSync(manifest));
+  for (const f of codeFiles(code)) h.update(`\0${relative(code, f)}\0`).update(readFileSync(f));
   memo = h.digest('hex').slice(0, 20);
   return memo;
 }
