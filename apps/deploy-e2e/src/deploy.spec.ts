@@ -129,7 +129,7 @@ test("the todo app's browser e2e as a target on the continuous port-forward: fro
   // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour codes jest prints
   const out = run.output.replace(/\x1b\[[0-9;]*m/g, '');
   expect(out).toMatch(/Tests:\s+2 passed, 2 total/);
-  expect(out).toMatch(/todo-app:port-forward.*open: http:\/\/127\.0\.0\.1:\d+ \(todo-frontend\)/);
+  expect(out).toMatch(/\[todo-app\] open: .*http:\/\/127\.0\.0\.1:\d+ \(todo-frontend\)/);
   expect(run.tasks.get('frontend:e2e-deployed')).toBe('success');
   // The continuous dependency ended with its dependent, and withdrew its record.
   await waitFor('no kubectl left', async () => ((await kubectlProcesses()).length === 0 ? true : undefined), 10_000);
