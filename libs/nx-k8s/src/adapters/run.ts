@@ -335,3 +335,13 @@ export function spawnGroup(argv: readonly string[], options: { cwd: string; env:
     killNow: () => signal('SIGKILL'),
   };
 }
+
+/** Whether a process with this pid runs (EPERM: it does, as another user's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

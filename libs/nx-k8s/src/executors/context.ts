@@ -88,3 +88,23 @@ export async function report(context: ExecutorContext, body: () => Promise<strin
     return { success: false };
   }
 }
+
+/**
+ * A continuous task's end: `stopped` resolves on SIGINT, SIGTERM or SIGHUP (handled for as long
+ * as the task cleans up, so a second signal cannot kill it midway); `killNow` runs on process
+ * exit so no child outlives the task however it ends. `dispose` removes both.
+ */
+export function untilStopped(killNow: () => void): { stopped: Promise<void>; dispose: () => void } {
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (stop = r));
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  process.once('exit', killNow);
+  for (const sig of signals) process.on(sig, stop);
+  return {
+    stopped,
+    dispose: () => {
+      process.removeListener('exit', killNow);
+      for (const sig of signals) process.removeListener(sig, stop);
+    },
+  };
+}

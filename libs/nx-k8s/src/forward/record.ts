@@ -5,6 +5,7 @@
 import { workspaceRoot } from '@nx/devkit';
 import { existsSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
+import { processAlive } from '../adapters/run';
 import { recordPath, writeRecord } from '../records';
 
 export interface ForwardsRecord {
@@ -22,15 +23,6 @@ export interface ForwardsRecord {
 
 const fileOf = (root: string, project: string) => join(root, recordPath(project, 'forwards'));
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function publishForwards(root: string, record: ForwardsRecord): void {
   writeRecord(fileOf(root, record.project), record);
 }
@@ -39,7 +31,7 @@ export function publishForwards(root: string, record: ForwardsRecord): void {
 export function withdrawForwards(root: string, project: string, pid = process.pid): void {
   const current = readRaw(root, project);
   if (current === undefined) return;
-  if (current === null || current.pid === pid || !alive(current.pid)) rmSync(fileOf(root, project), { force: true });
+  if (current === null || current.pid === pid || !processAlive(current.pid)) rmSync(fileOf(root, project), { force: true });
 }
 
 /** undefined: no record; null: unreadable (a hand edit). */
@@ -56,7 +48,7 @@ function readRaw(root: string, project: string): ForwardsRecord | null | undefin
 /** The record of a forward that is serving now, or null. */
 export function readForwards(root: string, project: string): ForwardsRecord | null {
   const r = readRaw(root, project);
-  return r && typeof r.pid === 'number' && alive(r.pid) ? r : null;
+  return r && typeof r.pid === 'number' && processAlive(r.pid) ? r : null;
 }
 
 export interface WaitOptions {

@@ -6,6 +6,7 @@ import { createHash } from 'crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { hostname } from 'os';
 import { join } from 'path';
+import { processAlive } from '../adapters/run';
 import { stateDir } from '../cache/state-dir';
 
 export interface LockKey {
@@ -22,15 +23,6 @@ interface Owner {
 }
 
 export class ReleaseLockTimeoutError extends Error {}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readOwner(dir: string): Owner | null {
   try {
@@ -76,7 +68,7 @@ export async function withReleaseLock<T>(
       await sleep(100);
       continue;
     }
-    if (owner.host === hostname() && !alive(owner.pid)) {
+    if (owner.host === hostname() && !processAlive(owner.pid)) {
       o.log(`release ${key.release}: the deploy that held its lock (pid ${owner.pid}) is gone; taking the lock over`);
       const stale = `${dir}.stale-${process.pid}`;
       try {

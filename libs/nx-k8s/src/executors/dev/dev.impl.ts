@@ -10,7 +10,7 @@ import { ForwardSet, forwardsOf, onFreePorts } from '../../forward';
 import { LogFollower } from '../../logs';
 import { manifestWorkloads } from '../../release/workloads';
 import { mask, nxDotenvFiles, readSecrets } from '../../secrets';
-import { logFor, projectRoot } from '../context';
+import { logFor, projectRoot, untilStopped } from '../context';
 import { NormalizedDev, normalizeDevOptions } from './normalize';
 import { DevExecutorSchema } from './schema';
 
@@ -151,20 +151,13 @@ export default async function* dev(options: DevExecutorSchema, context: Executor
   }
 
   // No nested nx, kubectl or helm may outlive this task, however it ends.
-  const killAll = () => loop.killNow();
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  process.once('exit', killAll);
-  // on, not once: a second signal (Nx's SIGTERM after the terminal's SIGINT) must not kill dev mid-cleanup.
-  for (const sig of signals) process.on(sig, stop);
+  const { stopped, dispose } = untilStopped(() => loop.killNow());
   try {
     yield { success: true };
     await stopped;
   } finally {
     watcher.close();
     await loop.stop();
-    process.removeListener('exit', killAll);
-    for (const sig of signals) process.removeListener(sig, stop);
+    dispose();
   }
 }

@@ -5,7 +5,7 @@ import { clusterIdentity, connect } from '../../cluster';
 import { LogFollower } from '../../logs';
 import { manifestWorkloads } from '../../release/workloads';
 import { mask, nxDotenvFiles, readSecrets } from '../../secrets';
-import { logFor, projectRoot } from '../context';
+import { logFor, projectRoot, untilStopped } from '../context';
 import { normalizeStatusOptions } from '../status/normalize';
 import { LogsExecutorSchema } from './schema';
 
@@ -47,18 +47,12 @@ export default async function* logs(options: LogsExecutorSchema, context: Execut
     return;
   }
   // No kubectl may outlive this task, however it ends.
-  const killAll = () => follower.killNow();
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  process.once('exit', killAll);
-  for (const sig of signals) process.once(sig, stop);
+  const { stopped, dispose } = untilStopped(() => follower.killNow());
   try {
     yield { success: true };
     await stopped;
   } finally {
     follower.stop();
-    process.removeListener('exit', killAll);
-    for (const sig of signals) process.removeListener(sig, stop);
+    dispose();
   }
 }

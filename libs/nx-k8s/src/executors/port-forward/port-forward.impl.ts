@@ -4,7 +4,7 @@ import { ProgramNotFoundError, run } from '../../adapters/run';
 import { clusterIdentity, connect } from '../../cluster';
 import { ForwardSet, forwardsOf, onFreePorts } from '../../forward';
 import { mask } from '../../secrets';
-import { logFor } from '../context';
+import { logFor, untilStopped } from '../context';
 import { normalizePortForwardOptions } from './normalize';
 import { PortForwardExecutorSchema } from './schema';
 
@@ -33,16 +33,10 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
   }
 
   // No kubectl may outlive this task, however it ends.
-  const killAll = () => set.killNow();
-  let stop: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (stop = r));
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  process.once('exit', killAll);
-  for (const sig of signals) process.once(sig, stop);
+  const { stopped, dispose } = untilStopped(() => set.killNow());
   const ended = async (message: string | null) => {
     await set.stop();
-    process.removeListener('exit', killAll);
-    for (const sig of signals) process.removeListener(sig, stop);
+    dispose();
     if (message) fail(message);
   };
 
@@ -60,7 +54,6 @@ export default async function* portForward(options: PortForwardExecutorSchema, c
   } finally {
     // Also when Nx ends the task by closing this generator.
     await set.stop();
-    process.removeListener('exit', killAll);
-    for (const sig of signals) process.removeListener(sig, stop);
+    dispose();
   }
 }
