@@ -215,12 +215,21 @@ test('7: image removed from Docker, Nx cache warm: the deploy still ends with th
 test('8: image removed from the node: the load runs, the build does not', async () => {
   const fe = imageRecord('frontend');
   await cluster.removeFromNode(`docker.io/library/${fe.ref}`);
+  // As after `docker system prune`: the rebuild below cannot reuse a layer.
+  await execa('docker', ['builder', 'prune', '-af']);
   const run = await deploy('8 image removed from the node');
   expect(workOf(run)).toEqual(['frontend:minikube-load']);
   // Scenario 7 removed it from Docker too: the load rebuilt it from the cached record's tag.
   expect(run.output).toContain(`${fe.ref} is not in Docker (Nx restored its record from cache): rebuilding it`);
   expect(await cluster.nodeImages()).toContain(`docker.io/library/${fe.ref}`);
   expect((await cluster.deploymentImages())['todo-frontend']).toBe(fe.ref);
+  // With no build cache the rebuild got a new image ID from the same inputs, while Nx keeps
+  // restoring the record of the first build: the node holding the rebuild is in sync with it.
+  const held = await cluster.nodeImageId(`docker.io/library/${fe.ref}`);
+  summary.push(`8: record ${fe.id.slice(7, 19)}, node holds ${held?.slice(7, 19)} under ${fe.ref}`);
+  expect(held).not.toBe(fe.id);
+  expect(imageRecord('frontend').id).toBe(fe.id);
+  expect(workOf(await deploy('8b the next deploy (rebuilt image on the node)'))).toEqual([]);
 });
 
 test('10: release uninstalled out of band: helm install runs, no build or load', async () => {

@@ -62,16 +62,27 @@ export class ClusterView {
     await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'rm', ref]);
   }
 
-  /** The image and every other name of the same content (another tag, the runtime's ID name), so a load has to transfer it. */
-  async removeContentFromNode(ref: string) {
-    const ctr = ['--address', this.containerdAddress, '-n', 'k8s.io', 'images'];
-    const rows = (await execa('ctr', [...ctr, 'ls'])).stdout
+  /** `ctr images ls` rows: [ref, type, manifest digest, ...]. */
+  private async nodeRows(): Promise<string[][]> {
+    return (await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'ls'])).stdout
       .split('\n')
       .slice(1)
       .map((l) => l.split(/\s+/));
+  }
+
+  /** The image ID the node holds under this name (the CRI's sha256:<id> name of the same manifest), or null. */
+  async nodeImageId(ref: string): Promise<string | null> {
+    const rows = await this.nodeRows();
+    const digest = rows.find((r) => r[0] === ref)?.[2];
+    return rows.find((r) => r[2] === digest && /^sha256:[0-9a-f]{64}$/.test(r[0]))?.[0] ?? null;
+  }
+
+  /** The image and every other name of the same content (another tag, the runtime's ID name), so a load has to transfer it. */
+  async removeContentFromNode(ref: string) {
+    const rows = await this.nodeRows();
     const digest = rows.find((r) => r[0] === ref)?.[2];
     const names = digest ? rows.filter((r) => r[2] === digest).map((r) => r[0]) : [ref];
-    await execa('ctr', [...ctr, 'rm', '--sync', ...names]);
+    await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'rm', '--sync', ...names]);
   }
 }
 

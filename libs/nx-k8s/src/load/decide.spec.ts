@@ -8,18 +8,12 @@ describe('decideLoad', () => {
   it('only tags when the runtime has the image ID under another name (no transfer)', () => {
     expect(decideLoad(wanted, [{ id: 'sha256:aaa', names: ['docker.io/library/todo-frontend:nx-0'] }])).toBe('retag');
   });
-  it('re-points the name when it points at another image but the wanted one is held', () => {
-    expect(
-      decideLoad(wanted, [
-        { id: 'sha256:bbb', names: [wanted.name] },
-        { id: 'sha256:aaa', names: [] },
-      ]),
-    ).toBe('retag');
+  it('does nothing when the name points at another build of the same content-addressed tag', () => {
+    expect(decideLoad(wanted, [{ id: 'sha256:bbb', names: [wanted.name] }])).toBe('present');
+    expect(decideLoad(wanted, [{ id: null, names: [wanted.name] }])).toBe('present');
   });
-  it('transfers when the name points at another image and the wanted one is not held', () => {
-    expect(decideLoad(wanted, [{ id: 'sha256:bbb', names: [wanted.name] }])).toBe('transfer');
-  });
-  it('transfers when the runtime cannot tell which image a name is', () => {
-    expect(decideLoad(wanted, [{ id: null, names: [wanted.name] }])).toBe('transfer');
+  it('transfers when neither the name nor the image ID is held', () => {
+    expect(decideLoad(wanted, [{ id: 'sha256:bbb', names: ['docker.io/library/todo-frontend:nx-0'] }])).toBe('transfer');
+    expect(decideLoad(wanted, [])).toBe('transfer');
   });
 });

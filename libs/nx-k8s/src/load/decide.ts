@@ -8,13 +8,13 @@ export interface HeldImage {
 }
 
 /**
- * `held` lists the runtime's images with names spelled as the runtime spells them. The
- * wanted name pointing at the wanted image ID: nothing to do. The ID held under other names
- * only (or the wanted name pointing at another image): give it the name, no transfer.
- * Otherwise: transfer.
+ * `held` lists the runtime's images with names spelled as the runtime spells them. The wanted
+ * name held: nothing to do, whatever image ID it points at, because tags are content-addressed
+ * (image/tag.ts): an image under the name was built from the record's inputs, and a rebuild of a
+ * lost image gets a new ID from the same inputs. The wanted ID held under other names only: give
+ * it the name, no transfer. Otherwise: transfer.
  */
 export function decideLoad(wanted: { name: string; id: string }, held: readonly HeldImage[]): LoadAction {
-  const image = held.find((i) => i.id === wanted.id);
-  if (!image) return 'transfer';
-  return image.names.includes(wanted.name) ? 'present' : 'retag';
+  if (held.some((i) => i.names.includes(wanted.name))) return 'present';
+  return held.some((i) => i.id === wanted.id) ? 'retag' : 'transfer';
 }

@@ -45,22 +45,14 @@ export interface LoadBoundary {
 
 /** Whether the runtime holds the record's image under its name; used by the hasher, so kept to one cheap call. */
 export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<boolean> {
-  switch (target.kind) {
-    case 'containerd':
-      return decideLoad(wantedBy(record), await new Containerd(run, target.address).images()) === 'present';
-    case 'minikube':
-      return decideLoad(wantedBy(record), minikubeHeld(await new Minikube(run, target.profile).images())) === 'present';
-    case 'kind':
-      // kind has no cheap listing from the host; `kind load` itself skips present images.
-      return false;
-    case 'registry':
-      return new Registry(target.host, boundary.http).has(record.repository, record.tag);
-    case 'docker-desktop':
-      return (await new Docker(run).inspect(record.ref)) !== null;
-  }
+  // kind has no cheap listing from the host; `kind load` itself skips present images.
+  return (await holdsImage(clusterImageFor(record, target), target, run, boundary)) === true;
 }
 
-/** Whether the runtime holds an image under this name, whatever its ID; null where asking is not cheap (kind). For status. */
+/**
+ * Whether the runtime holds an image under this name, whatever its ID (the tag is content-addressed:
+ * see decide.ts); null where asking is not cheap (kind).
+ */
 export async function holdsImage(
   image: { repository: string; tag: string; ref: string },
   target: ClusterTarget,
