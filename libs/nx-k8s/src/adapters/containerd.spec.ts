@@ -4,8 +4,9 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Containerd, imagesByManifest, LISTING_REUSE_MS, parseImageList } from './containerd';
-import { run, Runner } from './run';
+import { createServer } from 'net';
+import { Containerd, imagesByManifest, LISTING_REUSE_MS, parseImageList, SOCKET_WATCH } from './containerd';
+import { pipe, Piper, run, Runner } from './run';
 
 const listing = readFileSync(join(__dirname, '__fixtures__', 'ctr-images-list.stdout'), 'utf8');
 const FRONTEND_ID = 'sha256:1af32e273b2bb4fe0c3b33b8ad925c937499d62eb2df4d19260cae124cebabc4';
@@ -86,4 +87,33 @@ describe('shared listing', () => {
     await expect(new Containerd(failing, '/run/a.sock').images()).rejects.toThrow(/connection refused/);
     expect(calls).toBe(2);
   });
+});
+
+describe('import watched through the socket', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-ctr-watch-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('stops an import whose containerd went away (ctr would wait for it for ever) and says so in one line', async () => {
+    // A real socket that answers, then goes away as a killed containerd's does.
+    const address = join(tmp, 'containerd.sock');
+    const server = createServer((c) => c.destroy());
+    await new Promise<void>((r) => server.listen(address, r));
+    // Real processes, as the import runs them: a producer that has sent nothing yet and a
+    // consumer that never exits (what ctr does once its containerd is gone).
+    const waiting = [process.execPath, '-e', 'setTimeout(() => undefined, 60_000)'];
+    const piped: Array<readonly string[]> = [];
+    const transfer: Piper = (from, to, options) => (piped.push(to), pipe(waiting, waiting, options));
+    const node = new Containerd(run, address, transfer);
+    setTimeout(() => server.close(), 1_500);
+    const started = Date.now();
+    await expect(node.importFromDocker(['docker', 'save', 'todo-x:1'])).rejects.toThrow(
+      new RegExp(
+        `stopped \\(0\\.000 MB passed through\\): containerd at ${address} stopped answering during the import \\((ECONNREFUSED|ENOENT) for 3 s\\)\\. Fix: start containerd`,
+      ),
+    );
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(1_500 + SOCKET_WATCH.everyMs * (SOCKET_WATCH.refusals - 1));
+    expect(waited).toBeLessThan(12_000);
+    expect(piped).toEqual([['ctr', '--address', address, '--namespace', 'k8s.io', 'images', 'import', '-']]);
+  }, 20_000);
 });

@@ -1,6 +1,7 @@
 // ctr adapter for a containerd node (kubeadm, k3s, bare nodes). Images for
 // Kubernetes live in containerd's k8s.io namespace; the CRI plugin adds a `sha256:<id>` ref
 // for every image it knows, which is how an image ID is found under any name.
+import { createConnection } from 'net';
 import { pipe, Piper, Runner, runOk } from './run';
 
 export function ctrArgv(address: string, args: string[]): string[] {
@@ -104,10 +105,12 @@ export class Containerd {
 
   /** `docker save REF | ctr images import -`, without a shell. */
   async importFromDocker(saveArgv: string[]): Promise<void> {
+    const watch = watchSocket(this.address);
     try {
       await this.transfer(saveArgv, ctrArgv(this.address, ['images', 'import', '-']), {
         // A large image over a slow disk takes minutes; a wedged daemon never finishes.
         timeout: 15 * 60_000,
+        signal: watch.signal,
         fix: {
           from: `check that Docker holds the image (docker image inspect ${saveArgv[saveArgv.length - 1]})`,
           to: `check the node's free disk space and that containerd answers (ctr --address ${this.address} version)`,
@@ -115,7 +118,39 @@ export class Containerd {
         },
       });
     } finally {
+      watch.stop();
       this.forgetListing();
     }
   }
+}
+
+/** How often, and how many refusals in a row, before an import is given up as orphaned. */
+export const SOCKET_WATCH = { everyMs: 1000, refusals: 3 };
+
+/**
+ * Aborts when containerd's socket refuses connections SOCKET_WATCH.refusals times in a row.
+ * A ctr whose containerd went away before its next call waits for it to come back, for ever
+ * (seen with containerd 1.6: killed before docker save's first bytes, ctr never exits).
+ * Addresses that are not a socket path (tcp) are not watched.
+ */
+export function watchSocket(address: string): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const path = address.replace(/^unix:\/\//, '');
+  if (!path.startsWith('/')) return { signal: controller.signal, stop: () => undefined };
+  let refused = 0;
+  const timer = setInterval(() => {
+    const probe = createConnection({ path });
+    probe.once('connect', () => ((refused = 0), probe.destroy()));
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (++refused < SOCKET_WATCH.refusals || controller.signal.aborted) return;
+      const seconds = (SOCKET_WATCH.everyMs * SOCKET_WATCH.refusals) / 1000;
+      controller.abort(
+        new Error(
+          `containerd at ${address} stopped answering during the import (${e.code ?? e.message} for ${seconds} s). Fix: start containerd on the node again (systemctl start containerd, or your cluster's own command), then rerun`,
+        ),
+      );
+    });
+  }, SOCKET_WATCH.everyMs);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }

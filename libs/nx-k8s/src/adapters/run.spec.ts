@@ -72,6 +72,19 @@ describe('pipe', () => {
     expect(gone(pid)).toBe(true);
   }, 15_000);
 
+  it("stops both sides when the caller's signal aborts, with its reason as the failure", async () => {
+    const pid = join(tmp, 'aborted.pid');
+    const waiting = node(`require('fs').writeFileSync(${JSON.stringify(pid)}, String(process.pid)); setTimeout(() => undefined, 60_000)`);
+    const watch = new AbortController();
+    setTimeout(() => watch.abort(new Error('containerd at /run/x.sock stopped answering. Fix: restart it')), 1_000);
+    const started = Date.now();
+    await expect(pipe(producer(1), waiting, { signal: watch.signal, timeout: 60_000 })).rejects.toThrow(
+      /^.* -e .* \| .* -e .* stopped \(.* MB passed through\): containerd at \/run\/x\.sock stopped answering\. Fix: restart it$/,
+    );
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(gone(pid)).toBe(true);
+  }, 15_000);
+
   it('passes the whole stream and returns the consumer output', async () => {
     const r = await pipe(producer(5), ['wc', '-c'], { timeout: 10_000 });
     expect(r.bytes).toBe(5 * 1024 * 1024);
@@ -92,6 +105,7 @@ describe('pipeFailure', () => {
     bytes: 0,
     readerLeft: false,
     timedOutAfter: null,
+    abortedBecause: null,
     ...o,
   });
 

@@ -124,11 +124,13 @@ export async function runOk(runner: Runner, program: string, args: readonly stri
 export interface PipeOptions {
   /** Milliseconds for the whole transfer; both programs are stopped when it passes. */
   timeout?: number;
+  /** Stops both programs when aborted; its reason (one line with its fix) is the failure. */
+  signal?: AbortSignal;
   /** How to fix a failure of the producer, of the consumer, or a transfer that took too long. */
   fix?: { from?: string; to?: string; timeout?: string };
 }
 
-/** How one side of a pipe ended. `stopped`: pipe() stopped it (the other side ended, or time ran out). */
+/** How one side of a pipe ended. `stopped`: pipe() stopped it (the other side ended, time ran out, or the caller aborted). */
 export interface PipeSide {
   argv: readonly string[];
   exitCode: number | null;
@@ -146,6 +148,8 @@ export interface PipeOutcome {
   readerLeft: boolean;
   /** Set when the transfer was stopped for taking longer than this many milliseconds. */
   timedOutAfter: number | null;
+  /** Set when the caller's signal stopped the transfer: its reason. */
+  abortedBecause: string | null;
 }
 
 export class PipeError extends Error {
@@ -187,6 +191,7 @@ export function pipeFailure(o: PipeOutcome, fix: PipeOptions['fix'] = {}): strin
   const from = shortArgv(o.from.argv);
   const to = shortArgv(o.to.argv);
   const moved = megabytes(o.bytes);
+  if (o.abortedBecause !== null) return `${from} | ${to} stopped (${moved} passed through): ${o.abortedBecause}`;
   if (o.timedOutAfter !== null) {
     return `${from} | ${to} did not finish within ${seconds(o.timedOutAfter)} s (${moved} passed through). Fix: ${fix.timeout ?? 'check that both programs answer on their own, or allow more time'}`;
   }
@@ -278,8 +283,18 @@ export async function pipe(
         stop(consumer, 'to');
       }, options.timeout)
     : null;
+  let abortedBecause: string | null = null;
+  const abort = () => {
+    const reason = options.signal?.reason;
+    abortedBecause = reason instanceof Error ? reason.message : String(reason);
+    stop(producer, 'from');
+    stop(consumer, 'to');
+  };
+  if (options.signal?.aborted) abort();
+  else options.signal?.addEventListener('abort', abort, { once: true });
   const [p, c] = await Promise.all([producer, consumer, consumerDone, producerDone, exited(producer), exited(consumer)]);
   if (timer) clearTimeout(timer);
+  options.signal?.removeEventListener('abort', abort);
 
   if ((p as { code?: string }).code === 'ENOENT') throw new ProgramNotFoundError(from[0]);
   if ((c as { code?: string }).code === 'ENOENT') throw new ProgramNotFoundError(to[0]);
@@ -290,6 +305,7 @@ export async function pipe(
     bytes,
     readerLeft,
     timedOutAfter,
+    abortedBecause,
   };
   const failure = pipeFailure(outcome, options.fix);
   if (failure) throw new PipeError(failure, outcome);
