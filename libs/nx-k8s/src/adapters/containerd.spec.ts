@@ -102,7 +102,7 @@ describe('import watched through the socket', () => {
     // consumer that never exits (what ctr does once its containerd is gone).
     const waiting = [process.execPath, '-e', 'setTimeout(() => undefined, 60_000)'];
     const piped: Array<readonly string[]> = [];
-    const transfer: Piper = (from, to, options) => (piped.push(to), pipe(waiting, waiting, options));
+    const transfer: Piper = (_from, to, options) => (piped.push(to), pipe(waiting, waiting, options));
     const node = new Containerd(run, address, transfer);
     setTimeout(() => server.close(), 1_500);
     const started = Date.now();

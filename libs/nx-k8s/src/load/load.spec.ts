@@ -10,7 +10,6 @@ import { isLoaded, loadImage } from './index';
 
 const ctrListing = readFileSync(join(__dirname, '..', 'adapters', '__fixtures__', 'ctr-images-list.stdout'), 'utf8');
 const FRONTEND_ID = 'sha256:1af32e273b2bb4fe0c3b33b8ad925c937499d62eb2df4d19260cae124cebabc4';
-const BACKEND_ID = 'sha256:e96bf8f3fd11e1b18a5d882c4b9353893d5b78da81e58b81858cda2e2c38195f';
 
 /** Answers `ctr images list` (and `--quiet`) as containerd 1.6 did for the captured node. */
 const ctr: Runner = async (_program, args) => {
