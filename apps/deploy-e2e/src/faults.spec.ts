@@ -82,6 +82,7 @@ test("the node's containerd restarted mid-import", async () => {
     // ctr either fails on its broken stream or, when containerd went before its next call,
     // waits for ever: then the socket watch stops it within seconds, not the 15-min timeout.
     const line = errorLine(run.output, 'frontend:minikube-load');
+    console.log(`containerd killed mid-import: ${line}`);
     expect(line).toMatch(/containerd at .* stopped answering during the import \(.*\)\. Fix: |images import - exited with \d+ .*Fix: .*containerd answers/);
     expect(line).not.toMatch(/did not finish within/);
   } finally {
