@@ -71,7 +71,7 @@ beforeAll(async () => {
     JSON.stringify({
       name: 'alertmanager',
       targets: {
-        // No StorageClass on the test cluster: the chart's emptyDir instead of a claim; its test hook on.
+        // The chart's emptyDir instead of a claim (nothing outlives the test release); its test hook on.
         'helm-install': { options: { images: { image: 'alertmanager-server' }, set: { 'persistence.enabled': false, 'testFramework.enabled': true } } },
       },
     }) + '\n',
