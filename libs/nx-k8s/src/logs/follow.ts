@@ -8,7 +8,7 @@ import { Kubectl } from '../adapters/kubectl';
 import { Spawned, Spawner, spawnProgram } from '../adapters/run';
 import { listWorkloads } from '../release/rollout';
 import { WorkloadRef } from '../release/workloads';
-import { colorFor, formatLine, splitTimestamp } from './line';
+import { colorFor, formatLine, splitTimestamp, timeKey } from './line';
 import { appOf, Instance, instances, toFollow } from './plan';
 
 export interface FollowSpec {
@@ -18,23 +18,20 @@ export interface FollowSpec {
   only: string[] | null;
   /** kubectl's --since (10m, 1h) for the instances running when the task starts; null: all their lines (or tail). */
   since: string | null;
-  /** Lines of each running instance to show at the start; null: all. */
+  /** Lines of each running instance to show at the start; null: all; 0: only what they log once the task has started. */
   tail: number | null;
   pollMs?: number;
 }
 
-interface Stream {
-  child: Spawned;
-  lastAt: string | null;
-}
-
 export class LogFollower {
-  private readonly streams = new Map<string, Stream>();
+  private readonly streams = new Map<string, Spawned>();
   private readonly ended = new Set<string>();
   private readonly lastAt = new Map<string, string>();
   private readonly palette: string[] = [];
   private stopped = false;
   private first = true;
+  /** When the task started: with tail 0, the lines from then on (kubectl attaches later, and --tail=0 would drop what came in between). */
+  private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly kubectl: Kubectl,
@@ -73,20 +70,24 @@ export class LogFollower {
 
   private follow(i: Instance, atStart: boolean): void {
     const args = ['logs', '-f', '--timestamps', i.pod, '-n', i.namespace, '-c', i.container];
-    const resumeAt = this.lastAt.get(i.id);
-    if (resumeAt) args.push(`--since-time=${resumeAt}`);
-    else if (atStart) {
+    // Lines at or before `after` were printed already (a resumed stream) or came before the
+    // task (tail 0). The API takes whole seconds; the rest is dropped here.
+    const after = this.lastAt.get(i.id) ?? (atStart && this.spec.tail === 0 ? this.startedAt : null);
+    if (after) {
+      this.lastAt.set(i.id, after);
+      args.push(`--since-time=${after}`);
+    } else if (atStart) {
       if (this.spec.since) args.push(`--since=${this.spec.since}`);
       if (this.spec.tail !== null) args.push(`--tail=${this.spec.tail}`);
     }
+    const from = after && timeKey(after);
     const child = this.spawn(['kubectl', ...this.kubectl.argv(args)]);
-    const stream: Stream = { child, lastAt: resumeAt ?? null };
-    this.streams.set(i.id, stream);
+    this.streams.set(i.id, child);
     const color = colorFor(i.app, this.palette);
     createInterface({ input: child.stdout }).on('line', (raw) => {
       const { at, text } = splitTimestamp(raw);
-      // Resumed with --since-time: the lines up to the last one printed come again.
-      if (at && resumeAt && at <= resumeAt) return;
+      // --since-time gives the lines up to `after` too.
+      if (at && from && timeKey(at) <= from) return;
       if (at) this.lastAt.set(i.id, at);
       this.print(formatLine(i.app, i.pod, i.container, text, color));
     });
@@ -105,13 +106,13 @@ export class LogFollower {
   stop(): void {
     this.stopped = true;
     for (const s of this.streams.values()) {
-      s.child.kill('SIGTERM');
-      setTimeout(() => s.child.exitCode === null && s.child.signalCode === null && s.child.kill('SIGKILL'), 2000).unref();
+      s.kill('SIGTERM');
+      setTimeout(() => s.exitCode === null && s.signalCode === null && s.kill('SIGKILL'), 2000).unref();
     }
   }
 
   /** Synchronous kill for process exit handlers. */
   killNow(): void {
-    for (const s of this.streams.values()) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    for (const s of this.streams.values()) if (s.exitCode === null && s.signalCode === null) s.kill('SIGKILL');
   }
 }

@@ -15,6 +15,15 @@ export function splitTimestamp(line: string): { at: string | null; text: string 
   return m ? { at: m[1], text: m[2] } : { at: null, text: line };
 }
 
+/**
+ * A timestamp as a key that sorts as time does: kubectl prints RFC 3339 with nanoseconds and
+ * trailing zeros dropped (…01.5Z), so plain strings would put …01.5Z after …01.56Z.
+ */
+export function timeKey(at: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(at);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : at;
+}
+
 export function formatLine(app: string, pod: string, container: string, text: string, color: (s: string) => string): string {
   return `${color(`[${app} ${pod}/${container}]`)} ${text}`;
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'events';
 import { PassThrough } from 'stream';
 import type { Pod } from '../adapters/kubectl';
 import { LogFollower } from './follow';
-import { colorFor, formatLine, splitTimestamp } from './line';
+import { colorFor, formatLine, splitTimestamp, timeKey } from './line';
 import { appOf, instances, toFollow } from './plan';
 
 const APPS = [
@@ -59,6 +59,13 @@ describe('lines', () => {
     expect(splitTimestamp('no timestamp')).toEqual({ at: null, text: 'no timestamp' });
   });
 
+  it('compare by time, though kubectl drops trailing zeros of the nanoseconds', () => {
+    expect('2026-12-02T18:00:01.5Z' > '2026-12-02T18:00:01.56Z').toBe(true);
+    expect(timeKey('2026-12-02T18:00:01.5Z') < timeKey('2026-12-02T18:00:01.56Z')).toBe(true);
+    expect(timeKey('2026-12-02T18:00:01Z') < timeKey('2026-12-02T18:00:01.000000001Z')).toBe(true);
+    expect(timeKey('2026-12-02T18:00:01.123Z')).toBe(timeKey('2026-12-02T18:00:01.123000000Z'));
+  });
+
   it('are prefixed with app, pod and container, one colour per app', () => {
     const palette: string[] = [];
     const backend = colorFor('backend', palette);
@@ -83,8 +90,8 @@ describe('the follower', () => {
     return child;
   }
 
-  it('starts with tail, resumes a dropped stream after its last line without repeating it, and follows a restarted container from its first', async () => {
-    let id = 'containerd://one';
+  let id = 'containerd://one';
+  function follower(tail: number) {
     const listed = () => ({
       items: [
         { kind: 'Deployment', metadata: { name: 'todo-backend', namespace: 'default' } },
@@ -110,15 +117,21 @@ describe('the follower', () => {
     const printed: string[] = [];
     const f = new LogFollower(
       kubectl,
-      { workloads: [{ kind: 'Deployment', name: 'todo-backend', namespace: 'default' }], apps: APPS, only: null, since: null, tail: 0, pollMs: 20 },
+      { workloads: [{ kind: 'Deployment', name: 'todo-backend', namespace: 'default' }], apps: APPS, only: null, since: null, tail, pollMs: 20 },
       // eslint-disable-next-line no-control-regex -- ESC starts the colour codes the prefix carries
       (l) => printed.push(l.replace(/\x1b\[[0-9;]*m/g, '')),
       () => undefined,
       spawn,
     );
-    const settle = () => new Promise((r) => setTimeout(r, 80));
+    return { f, spawned, printed };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 80));
+
+  it('starts with tail, resumes a dropped stream after its last line without repeating it, and follows a restarted container from its first', async () => {
+    id = 'containerd://one';
+    const { f, spawned, printed } = follower(2);
     await f.start();
-    expect(spawned.map((s) => s.argv.slice(1))).toEqual([['logs', '-f', '--timestamps', 'todo-backend-5d4f-x1', '-n', 'default', '-c', 'api', '--tail=0']]);
+    expect(spawned.map((s) => s.argv.slice(1))).toEqual([['logs', '-f', '--timestamps', 'todo-backend-5d4f-x1', '-n', 'default', '-c', 'api', '--tail=2']]);
     spawned[0].child.stdout.write('2026-12-02T18:00:01.000000000Z first\n2026-12-02T18:00:02.000000000Z second\n');
     await settle();
     // The stream drops while the container runs.
@@ -151,5 +164,26 @@ describe('the follower', () => {
       '[backend todo-backend-5d4f-x1/api] third',
       '[backend todo-backend-5d4f-x1/api] started again',
     ]);
+  });
+
+  it('with tail 0, shows every line from the start of the task, however late kubectl attaches', async () => {
+    // --tail=0 would drop what the container logs before kubectl attaches (seen in CI: a request
+    // made right after "following the logs" never showed).
+    id = 'containerd://one';
+    const start = Date.now();
+    const { f, spawned, printed } = follower(0);
+    await f.start();
+    const since = spawned[0].argv.find((a) => a.startsWith('--since-time='))!.slice('--since-time='.length);
+    expect(Date.parse(since)).toBeGreaterThanOrEqual(start - 1);
+    expect(spawned[0].argv).not.toContain('--tail=0');
+    const at = (ms: number) => new Date(Date.parse(since) + ms).toISOString().replace('Z', '000000Z');
+    spawned[0].child.stdout.write(`${at(-400)} before the task\n${at(0)} the same instant\n${at(300)} after the start\n`);
+    await settle();
+    expect(printed).toEqual(['[backend todo-backend-5d4f-x1/api] after the start']);
+    // Dropped before its next line: resumed after the last line shown.
+    spawned[0].child.emit('exit', 1, null);
+    await settle();
+    expect(spawned[1].argv).toContain(`--since-time=${at(300)}`);
+    f.stop();
   });
 });
