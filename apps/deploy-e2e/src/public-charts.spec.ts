@@ -95,6 +95,13 @@ it(
   'validate renders for the cluster, skips the test hooks and says so, and finds nothing to block the deploy',
   async () => {
     const validated = await nx(['run-many', '-t', 'validate']);
+    // The summary lines, findings included, for the record.
+    console.log(
+      validated.output
+        .split('\n')
+        .filter((l) => /valid: |violation|warning: /.test(l))
+        .join('\n'),
+    );
     const kube = ((await json(['version'])).serverVersion.gitVersion as string).replace(/\./g, '\\.');
     // podinfo's tests/*.yaml (random names) and alertmanager's test-connection pod.
     expect(validated.output).toMatch(new RegExp(`valid: chart charts/podinfo .*; Kubernetes ${kube} \\(.*\\); [2-9] helm test hook\\(s\\) skipped`));
