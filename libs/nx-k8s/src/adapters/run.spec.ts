@@ -41,6 +41,14 @@ describe('pipe', () => {
     expect(gone(pid)).toBe(true);
   }, 15_000);
 
+  it('succeeds when a consumer that succeeded left only the last bytes unread and the producer then ends by itself', async () => {
+    // As ctr does at a tar's end-of-archive blocks while docker save has yet to close its output.
+    const archive = node(`process.stdout.write(Buffer.alloc(4096, 97)); setTimeout(() => { process.stdout.write(Buffer.alloc(1024)); }, 300)`);
+    const parser = node(`process.stdin.once('data', () => process.exit(0))`);
+    const r = await pipe(archive, parser, { timeout: 10_000 });
+    expect(r.bytes).toBeGreaterThan(0);
+  }, 15_000);
+
   it('names the consumer and its stderr when it fails mid-stream, and stops the producer', async () => {
     const pid = join(tmp, 'full.pid');
     const diskFull = node(`process.stdin.once('data', () => { process.stderr.write('ctr: failed to ingest: no space left on device\\n'); process.exit(2); })`);

@@ -219,6 +219,9 @@ function exited(child: execa.ExecaChildProcess): Promise<void> {
   });
 }
 
+/** How much, and for how long, a producer may still send once a consumer that succeeded has exited. */
+export const PIPE_TAIL = { bytes: 1 << 20, ms: 5000 };
+
 /** pipe()'s shape, for callers that take it as a seam (a stand-in in tests). */
 export type Piper = typeof pipe;
 
@@ -246,24 +249,43 @@ export async function pipe(
   let producerStderr = '';
   producer.stderr?.on('data', (b: Buffer) => (producerStderr = (producerStderr + b.toString()).slice(-STDERR_KEPT)));
   let bytes = 0;
+  // What the producer sent after a consumer that succeeded had finished (see consumerExited).
+  let leftover = 0;
+  let consumerFinished = false;
   let producerOutputEnded = false;
-  producer.stdout?.on('data', (b: Buffer) => (bytes += b.length));
-  producer.stdout?.on('end', () => (producerOutputEnded = true));
+  let grace: NodeJS.Timeout | undefined;
+  producer.stdout?.on('data', (b: Buffer) => {
+    if (!consumerFinished) bytes += b.length;
+    else if ((leftover += b.length) > PIPE_TAIL.bytes) readerGone();
+  });
+  producer.stdout?.on('end', () => ((producerOutputEnded = true), clearTimeout(grace)));
   // Writing to a consumer that has exited fails with EPIPE; its exit reports that.
   consumer.stdin?.on('error', () => undefined);
   producer.stdout?.pipe(consumer.stdin!);
 
-  // The consumer's exit: 'exit' is the earliest sign; the promise also covers a failed spawn.
   let readerLeft = false;
-  const consumerGone = () => {
+  const readerGone = () => {
     if (producerOutputEnded || readerLeft) return;
     readerLeft = true;
+    clearTimeout(grace);
     producer.stdout?.unpipe();
     producer.stdout?.destroy();
     stop(producer, 'from');
   };
-  consumer.once('exit', consumerGone);
-  const consumerDone = consumer.then(consumerGone);
+  // The consumer's exit: 'exit' is the earliest sign; the promise also covers a failed spawn.
+  // A consumer that succeeds may stop at the end of what it parses (ctr at the tar's end-of-
+  // archive blocks) before the producer has closed its output: the producer gets a moment to
+  // end by itself, what it still sends discarded; much more, or no end, and the reader left early.
+  const consumerExited = (code: number | null) => {
+    if (producerOutputEnded || readerLeft || consumerFinished) return;
+    if (code !== 0) return readerGone();
+    consumerFinished = true;
+    producer.stdout?.unpipe();
+    producer.stdout?.resume();
+    grace = setTimeout(readerGone, PIPE_TAIL.ms);
+  };
+  consumer.once('exit', (code) => consumerExited(code));
+  const consumerDone = consumer.then((c) => consumerExited(c.exitCode ?? null));
   const producerDone = producer.then(async (p) => {
     if (p.exitCode !== 0) {
       producer.stdout?.unpipe();
@@ -294,6 +316,7 @@ export async function pipe(
   else options.signal?.addEventListener('abort', abort, { once: true });
   const [p, c] = await Promise.all([producer, consumer, consumerDone, producerDone, exited(producer), exited(consumer)]);
   if (timer) clearTimeout(timer);
+  clearTimeout(grace);
   options.signal?.removeEventListener('abort', abort);
 
   if ((p as { code?: string }).code === 'ENOENT') throw new ProgramNotFoundError(from[0]);
