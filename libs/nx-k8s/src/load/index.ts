@@ -45,7 +45,6 @@ export interface LoadBoundary {
 
 /** Whether the runtime holds the record's image under its name; used by the hasher, so kept to one cheap call. */
 export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<boolean> {
-  // kind has no cheap listing from the host; `kind load` itself skips present images.
   return (await holdsImage(clusterImageFor(record, target), target, run, boundary)) === true;
 }
 
@@ -66,6 +65,7 @@ export async function holdsImage(
     case 'minikube':
       return minikubeHeld(await new Minikube(run, target.profile).images()).some((i) => i.names.includes(name));
     case 'kind':
+      // No cheap listing from the host: not loaded, and `kind load` itself skips present images.
       return null;
     case 'registry':
       return new Registry(target.host, boundary.http).has(
