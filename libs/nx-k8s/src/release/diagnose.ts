@@ -94,6 +94,45 @@ export function workloadProgress(w: Workload, replicaSets: ReplicaSet[] = []): W
 const observed = (w: { metadata: { generation?: number }; status?: { observedGeneration?: number } }) =>
   (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 0);
 
+/** The ReplicaSet of the Deployment's current revision (its annotation names it). */
+function newestReplicaSet(d: Deployment, replicaSets: ReplicaSet[]): ReplicaSet | undefined {
+  const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  return replicaSets.find(
+    (rs) =>
+      rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+      (rs.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Deployment' && o.name === d.metadata.name),
+  );
+}
+
+/**
+ * The pods a rollout is judged by: those of each workload's current revision. Pods of an
+ * older revision are leaving, and can fail on the way out without the new one being wrong
+ * (an upgrade that scales a Deployment scales its old ReplicaSet too, and that pod may wait
+ * for a claim the upgrade removes). Until the controller has seen a Deployment's new spec,
+ * its "current" revision is still the old one: none of its pods is judged.
+ */
+export function currentPods(workloads: Workload[], replicaSets: ReplicaSet[], pods: Pod[]): Pod[] {
+  const current = new Set<string>();
+  const judgeAll = new Set<string>();
+  const revisionOf = new Map<string, string>();
+  for (const w of workloads) {
+    if (w.kind === 'Deployment') {
+      if (!observed(w as Deployment)) continue;
+      const rs = newestReplicaSet(w as Deployment, replicaSets);
+      if (rs?.metadata?.name) current.add(`ReplicaSet/${rs.metadata.name}`);
+    } else if (w.kind === 'StatefulSet' && observed(w as StatefulSet) && (w as StatefulSet).status?.updateRevision) {
+      revisionOf.set(`StatefulSet/${w.metadata.name}`, (w as StatefulSet).status!.updateRevision!);
+    } else judgeAll.add(`${w.kind}/${w.metadata.name}`);
+  }
+  return pods.filter((p) =>
+    (p.metadata?.ownerReferences ?? []).some((o) => {
+      const owner = `${o.kind}/${o.name}`;
+      const revision = revisionOf.get(owner);
+      return current.has(owner) || judgeAll.has(owner) || (revision !== undefined && p.metadata.labels?.['controller-revision-hash'] === revision);
+    }),
+  );
+}
+
 /**
  * A Deployment is rolled out when the controller saw the new spec and its newest
  * ReplicaSet has every replica available. Old pods still terminating do not count: they
@@ -104,12 +143,7 @@ export function deploymentProgress(d: Deployment, replicaSets: ReplicaSet[] = []
   const want = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const updated = s.updatedReplicas ?? 0;
-  const revision = d.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-  const newest = replicaSets.find(
-    (rs) =>
-      rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
-      (rs.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Deployment' && o.name === d.metadata.name),
-  );
+  const newest = newestReplicaSet(d, replicaSets);
   const available = newest ? (newest.status?.availableReplicas ?? 0) : (s.availableReplicas ?? 0);
   const total = s.replicas ?? 0;
   const failed = (s.conditions ?? []).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');

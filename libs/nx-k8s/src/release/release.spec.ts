@@ -6,7 +6,7 @@ import type { Deployment, Pod } from '../adapters/kubectl';
 import { chartSourceDigest, descriptionFor, desiredDigest } from './desired';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { planRelease } from '.';
-import { deploymentProgress, diagnosePod, render } from './diagnose';
+import { currentPods, deploymentProgress, diagnosePod, render } from './diagnose';
 
 const charts = resolve(__dirname, '../../../../charts');
 
@@ -185,6 +185,60 @@ describe('diagnosePod', () => {
   it('ignores terminating pods and healthy ones', () => {
     expect(diagnosePod({ ...pod({}), metadata: { name: 'x', deletionTimestamp: 'now' } })).toEqual([]);
     expect(diagnosePod(pod({ phase: 'Running', containerStatuses: [{ name: 'nextjs', restartCount: 0, ready: true, state: { running: {} } }] }))).toEqual([]);
+  });
+});
+
+describe('currentPods', () => {
+  // Shapes as kubectl lists them: a dev Deployment (revision 4, Recreate) upgraded to prod
+  // (revision 5, two replicas): the controller scales the old ReplicaSet too, and that pod
+  // waits for a claim the upgrade is deleting. It is leaving, and must not fail the rollout.
+  const deployment = (observedGeneration: number) => ({
+    kind: 'Deployment',
+    metadata: { name: 'todo-backend', namespace: 'default', generation: 7, annotations: { 'deployment.kubernetes.io/revision': '5' } },
+    spec: { replicas: 2 },
+    status: { observedGeneration },
+  });
+  const replicaSet = (name: string, revision: string) => ({
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: { 'deployment.kubernetes.io/revision': revision },
+      ownerReferences: [{ kind: 'Deployment', name: 'todo-backend' }],
+    },
+  });
+  const owned = (name: string, kind: string, owner: string, labels: Record<string, string> = {}): Pod => ({
+    metadata: { name, namespace: 'default', labels, ownerReferences: [{ kind, name: owner }] },
+    status: {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'persistentvolumeclaim "todo-backend-data" is being deleted' }],
+    },
+  });
+  const sets = [replicaSet('todo-backend-6d666547f8', '4'), replicaSet('todo-backend-5b7c9d8f6', '5')];
+  const pods = [
+    owned('todo-backend-6d666547f8-vx2qp', 'ReplicaSet', 'todo-backend-6d666547f8'),
+    owned('todo-backend-5b7c9d8f6-k2j4m', 'ReplicaSet', 'todo-backend-5b7c9d8f6'),
+  ];
+  it("judges a Deployment by its newest ReplicaSet's pods only", () => {
+    expect(currentPods([deployment(7)], sets, pods).map((p) => p.metadata.name)).toEqual(['todo-backend-5b7c9d8f6-k2j4m']);
+  });
+  it('judges no pod of a Deployment whose new spec the controller has not seen yet', () => {
+    expect(currentPods([deployment(6)], sets, pods)).toEqual([]);
+  });
+  it('judges a StatefulSet by the pods on its update revision, DaemonSets and Jobs by all their pods', () => {
+    const st = {
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'default', generation: 2 },
+      status: { observedGeneration: 2, updateRevision: 'db-2' },
+    };
+    const ds = { kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'default', generation: 1 }, status: { observedGeneration: 1 } };
+    const job = { kind: 'Job', metadata: { name: 'migrate', namespace: 'default', generation: 1 }, status: {} };
+    const stPods = [
+      owned('db-0', 'StatefulSet', 'db', { 'controller-revision-hash': 'db-2' }),
+      owned('db-1', 'StatefulSet', 'db', { 'controller-revision-hash': 'db-1' }),
+    ];
+    const others = [owned('agent-x', 'DaemonSet', 'agent'), owned('migrate-x', 'Job', 'migrate')];
+    expect(currentPods([st, ds, job], [], [...stPods, ...others]).map((p) => p.metadata.name)).toEqual(['db-0', 'agent-x', 'migrate-x']);
   });
 });
 

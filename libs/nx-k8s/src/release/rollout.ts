@@ -1,7 +1,7 @@
 // Waits for the release's workloads to roll out, failing fast with a per-resource reason
 // instead of waiting out the progress deadline as `kubectl rollout status` does.
 import { Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
-import { Diagnosis, diagnosePod, render, workloadProgress } from './diagnose';
+import { currentPods, Diagnosis, diagnosePod, render, workloadProgress } from './diagnose';
 import { listQueries, refName, releaseWorkloads, Workload, WorkloadRef } from './workloads';
 
 export interface RolloutSpec {
@@ -37,7 +37,7 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
     if (progress.every((p) => p.ready)) return;
 
     const problems: Diagnosis[] = progress.filter((p) => p.failed).map((p) => ({ resource: p.resource, reason: 'Failed', message: p.failed!, fatal: true }));
-    for (const pod of pods) {
+    for (const pod of currentPods(workloads, replicaSets, pods)) {
       const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
       if (ready) {
         notReadySince.delete(pod.metadata.name);
