@@ -112,23 +112,21 @@ function newestReplicaSet(d: Deployment, replicaSets: ReplicaSet[]): ReplicaSet 
  * its "current" revision is still the old one: none of its pods is judged.
  */
 export function currentPods(workloads: Workload[], replicaSets: ReplicaSet[], pods: Pod[]): Pod[] {
-  const current = new Set<string>();
-  const judgeAll = new Set<string>();
-  const revisionOf = new Map<string, string>();
+  // Owner of judged pods -> the controller-revision-hash they must carry (null: any).
+  const judged = new Map<string, string | null>();
   for (const w of workloads) {
     if (w.kind === 'Deployment') {
-      if (!observed(w as Deployment)) continue;
-      const rs = newestReplicaSet(w as Deployment, replicaSets);
-      if (rs?.metadata?.name) current.add(`ReplicaSet/${rs.metadata.name}`);
-    } else if (w.kind === 'StatefulSet' && observed(w as StatefulSet) && (w as StatefulSet).status?.updateRevision) {
-      revisionOf.set(`StatefulSet/${w.metadata.name}`, (w as StatefulSet).status!.updateRevision!);
-    } else judgeAll.add(`${w.kind}/${w.metadata.name}`);
+      const rs = observed(w as Deployment) ? newestReplicaSet(w as Deployment, replicaSets) : undefined;
+      if (rs?.metadata?.name) judged.set(`ReplicaSet/${rs.metadata.name}`, null);
+    } else {
+      const st = w.kind === 'StatefulSet' && observed(w as StatefulSet) ? (w as StatefulSet).status?.updateRevision : undefined;
+      judged.set(`${w.kind}/${w.metadata.name}`, st ?? null);
+    }
   }
   return pods.filter((p) =>
     (p.metadata?.ownerReferences ?? []).some((o) => {
-      const owner = `${o.kind}/${o.name}`;
-      const revision = revisionOf.get(owner);
-      return current.has(owner) || judgeAll.has(owner) || (revision !== undefined && p.metadata.labels?.['controller-revision-hash'] === revision);
+      const revision = judged.get(`${o.kind}/${o.name}`);
+      return revision === null || (revision !== undefined && p.metadata.labels?.['controller-revision-hash'] === revision);
     }),
   );
 }
