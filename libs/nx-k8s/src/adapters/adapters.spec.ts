@@ -6,7 +6,7 @@ import { join } from 'path';
 import { buildArgs, builderEnv, missingBaseImage, parseInspect, parseProgress } from './docker';
 import { ctrArgv, normalizeRef } from './containerd';
 import { getManifestArgv, parseHistory, parseManifest, parseStatus, Helm, upgradeArgv } from './helm';
-import { loadSkipped } from './kind';
+import { parseNodes } from './kind';
 import { parseForwardingLine } from './kubectl';
 import { describeStatusExit, parseImageList } from './minikube';
 
@@ -215,9 +215,9 @@ describe('minikube and kind (documented contracts)', () => {
     expect(describeStatusExit(85, 'dev')).toMatch(/does not exist. Fix: minikube start -p dev/);
     expect(describeStatusExit(7, 'minikube')).toMatch(/not running \(host, kubelet\/apiserver, kubeconfig\)/);
   });
-  it('knows when kind skipped the load', () => {
-    expect(loadSkipped('Image: "todo:1" with ID "sha256:abc" found to be already present on all nodes.')).toBe(true);
-    expect(loadSkipped('Image: "todo:1" with ID "sha256:abc" not yet present on node "kind-control-plane", loading...')).toBe(false);
+  it('reads the node containers kind get nodes lists', () => {
+    expect(parseNodes('dev-control-plane\ndev-worker\n')).toEqual(['dev-control-plane', 'dev-worker']);
+    expect(parseNodes('')).toEqual([]);
   });
 });
 

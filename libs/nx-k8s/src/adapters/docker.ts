@@ -124,6 +124,11 @@ export class Docker {
     await runOk(this.run, 'docker', ['push', ref]);
   }
 
+  /** A program run inside a running container (a kind node's ctr). */
+  async exec(container: string, argv: string[]): Promise<string> {
+    return (await runOk(this.run, 'docker', ['exec', container, ...argv], QUICK)).stdout;
+  }
+
   /** docker save argv, for piping into a runtime's import. */
   saveArgv(ref: string): string[] {
     return ['docker', 'save', ref];

@@ -1,8 +1,8 @@
 // The load stage: get a built image into the cluster's runtime, doing no transfer when the
 // runtime already holds that image ID.
 import { Docker } from '../adapters/docker';
-import { Containerd, normalizeRef } from '../adapters/containerd';
-import { Kind } from '../adapters/kind';
+import { Containerd, ctrArgv, imagesByManifest, normalizeRef, parseImageList } from '../adapters/containerd';
+import { Kind, KIND_NODE_CONTAINERD } from '../adapters/kind';
 import { Minikube, MinikubeImage } from '../adapters/minikube';
 import { Http, Registry } from '../adapters/registry';
 import { Piper, Runner } from '../adapters/run';
@@ -37,6 +37,15 @@ function minikubeHeld(images: MinikubeImage[]): HeldImage[] {
   return images.map((i) => ({ id: i.id, names: i.repoTags.map(normalizeRef) }));
 }
 
+/** Each node of a kind cluster with what its containerd holds (kind loads an image into every node). */
+async function kindNodes(run: Runner, cluster: string): Promise<{ node: string; images: HeldImage[] }[]> {
+  const docker = new Docker(run);
+  const list = ctrArgv(KIND_NODE_CONTAINERD, ['images', 'list']);
+  return Promise.all(
+    (await new Kind(run, cluster).nodes()).map(async (node) => ({ node, images: imagesByManifest(parseImageList(await docker.exec(node, list))) })),
+  );
+}
+
 /** The process and network boundary the load stage uses besides the Runner; stand-ins replace them in tests. */
 export interface LoadBoundary {
   pipe?: Piper;
@@ -50,7 +59,7 @@ export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: 
 
 /**
  * Whether the runtime holds an image under this name, whatever its ID (the tag is content-addressed:
- * see decide.ts); null where asking is not cheap (kind).
+ * see decide.ts). On kind: under that name on every node.
  */
 export async function holdsImage(
   image: { repository: string; tag: string; ref: string },
@@ -65,8 +74,7 @@ export async function holdsImage(
     case 'minikube':
       return minikubeHeld(await new Minikube(run, target.profile).images()).some((i) => i.names.includes(name));
     case 'kind':
-      // No cheap listing from the host: not loaded, and `kind load` itself skips present images.
-      return null;
+      return (await kindNodes(run, target.name)).every((n) => n.images.some((i) => i.names.includes(name)));
     case 'registry':
       return new Registry(target.host, boundary.http).has(
         image.repository.startsWith(`${target.host}/`) ? image.repository.slice(target.host.length + 1) : image.repository,
@@ -106,8 +114,20 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
       await mk.load(record.ref);
       return 'loaded';
     }
-    case 'kind':
-      return (await new Kind(run, target.name).load(record.ref)) ? 'loaded' : 'already present';
+    case 'kind': {
+      const wanted = wantedBy(record);
+      const actions = (await kindNodes(run, target.name)).map((n) => ({ node: n.node, action: decideLoad(wanted, n.images) }));
+      const missing = actions.filter((a) => a.action !== 'present').map((a) => a.node);
+      if (missing.length === 0) return 'already present';
+      // kind itself retags a node that holds the image ID under another name, and transfers to the rest.
+      await new Kind(run, target.name).load(record.ref, missing);
+      const lacking = (await kindNodes(run, target.name)).filter((n) => !n.images.some((i) => i.names.includes(wanted.name))).map((n) => n.node);
+      if (lacking.length > 0)
+        throw new Error(
+          `kind load docker-image ${record.ref} succeeded but node ${lacking.join(', ')} does not list ${wanted.name}. Fix: check the node's containerd (docker exec ${lacking[0]} ctr -n k8s.io images list) and its free disk space, then rerun`,
+        );
+      return actions.every((a) => a.action !== 'transfer') ? 'tagged (image ID already present, no transfer)' : 'loaded';
+    }
     case 'registry': {
       const ref = clusterImageFor(record, target).ref;
       if (await new Registry(target.host, boundary.http).has(record.repository, record.tag)) return 'already present';

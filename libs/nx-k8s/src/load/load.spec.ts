@@ -98,4 +98,51 @@ describe('loadImage through stand-ins for the process and network boundary', () 
     expect(asked).toEqual(['HEAD http://localhost:5000/v2/todo-backend/manifests/nx-1', 'HEAD http://localhost:5000/v2/todo-backend/manifests/nx-1']);
     expect(pushes).toEqual([]);
   });
+
+  it('kind: loads only into the nodes that lack the name, then checks every node lists it', async () => {
+    // Two nodes: the control plane holds todo-frontend (the captured listing), the worker holds nothing yet.
+    const header = ctrListing.split('\n')[0] + '\n';
+    const held: Record<string, string> = { 'dev-control-plane': ctrListing, 'dev-worker': header };
+    const calls: string[][] = [];
+    const kind: Runner = async (program, args) => {
+      calls.push([program, ...args]);
+      if (program === 'kind' && args[0] === 'get') return { exitCode: 0, stdout: 'dev-control-plane\ndev-worker\n', stderr: '' };
+      if (program === 'docker') return { exitCode: 0, stdout: held[args[1]], stderr: '' };
+      held['dev-worker'] = ctrListing; // kind load docker-image --nodes dev-worker
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    const target = { kind: 'kind' as const, name: 'dev' };
+    const frontend = record('todo-frontend', 'nx-f73692a89d30b0bb', FRONTEND_ID);
+    expect(await isLoaded(frontend, target, kind)).toBe(false);
+    expect(await loadImage(frontend, target, kind)).toBe('loaded');
+    expect(calls.filter(([p]) => p === 'kind').map((c) => c.join(' '))).toContain(
+      'kind load docker-image --name dev --nodes dev-worker todo-frontend:nx-f73692a89d30b0bb',
+    );
+    expect(calls).toContainEqual([
+      'docker',
+      'exec',
+      'dev-worker',
+      'ctr',
+      '--address',
+      '/run/containerd/containerd.sock',
+      '--namespace',
+      'k8s.io',
+      'images',
+      'list',
+    ]);
+    expect(await isLoaded(frontend, target, kind)).toBe(true);
+    calls.length = 0;
+    expect(await loadImage(frontend, target, kind)).toBe('already present');
+    expect(calls.filter(([p, a]) => p === 'kind' && a === 'load')).toEqual([]);
+  });
+  it('kind: a load that exits 0 while a node still lacks the image is an error naming the node', async () => {
+    const header = ctrListing.split('\n')[0] + '\n';
+    const kind: Runner = async (program, args) =>
+      program === 'kind' && args[0] === 'get'
+        ? { exitCode: 0, stdout: 'dev-control-plane\n', stderr: '' }
+        : { exitCode: 0, stdout: program === 'docker' ? header : '', stderr: '' };
+    await expect(loadImage(record('todo-backend', 'nx-new', `sha256:${'1'.repeat(64)}`), { kind: 'kind', name: 'dev' }, kind)).rejects.toThrow(
+      /^kind load docker-image todo-backend:nx-new succeeded but node dev-control-plane does not list docker\.io\/library\/todo-backend:nx-new\. Fix: /,
+    );
+  });
 });

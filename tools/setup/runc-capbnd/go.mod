@@ -1,0 +1,3 @@
+module nx-k8s.local/runc-capbnd
+
+go 1.24
