@@ -129,7 +129,7 @@ spec:
               [ -n "$cidr" ] || continue
               if [ "$name" = "$NODE_NAME" ]; then
                 gw="${cidr%.*/*}.1"
-                want='{"cniVersion":"1.0.0","name":"nx-k8s","plugins":[{"type":"bridge","bridge":"nxk8s0","isGateway":true,"ipMasq":true,"hairpinMode":true,"ipam":{"type":"host-local","ranges":[[{"subnet":"'"$cidr"'","gateway":"'"$gw"'"}]],"routes":[{"dst":"0.0.0.0/0"}]}},{"type":"portmap","capabilities":{"portMappings":true}},{"type":"loopback"}]}'
+                want='{"cniVersion":"1.0.0","name":"nx-k8s","plugins":[{"type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"hairpinMode":true,"ipam":{"type":"host-local","ranges":[[{"subnet":"'"$cidr"'","gateway":"'"$gw"'"}]],"routes":[{"dst":"0.0.0.0/0"}]}},{"type":"portmap","capabilities":{"portMappings":true}},{"type":"loopback"}]}'
                 [ "$(cat "$conf" 2>/dev/null)" = "$want" ] || { printf '%s' "$want" >"$conf.tmp" && mv "$conf.tmp" "$conf" && echo "bridge for $cidr"; }
               else
                 ip route replace "$cidr" via "$ip"

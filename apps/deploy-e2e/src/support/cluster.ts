@@ -1,7 +1,7 @@
 // What the cluster holds, read with the real kubectl, helm and ctr.
 import execa from 'execa';
 import { readFileSync } from 'fs';
-import { localCluster } from './workspace';
+import { kindCluster, localCluster } from './workspace';
 
 export const STATE = '/var/lib/nx-k8s-cluster/cluster.json';
 
@@ -12,12 +12,41 @@ export async function clusterUp(): Promise<{ kubeconfig: string; containerdAddre
   return { kubeconfig, containerdAddress: info.containerdAddress };
 }
 
+/** A kind cluster made by tools/kind (kind v0.32.0, the node image assembled here), and its node containers. */
+export async function kindUp(workers = 1): Promise<{ kubeconfig: string; nodes: string[] }> {
+  const env = { ...process.env, NX_K8S_KIND_WORKERS: String(workers) };
+  await execa('bash', [kindCluster, 'up'], { stdio: 'inherit', env });
+  const kubeconfig = (await execa('bash', [kindCluster, 'kubeconfig'])).stdout.trim();
+  const nodes = (await execa('/var/cache/nx-k8s/bin/kind', ['get', 'nodes', '--name', 'nx-k8s'])).stdout.split('\n').filter(Boolean).sort();
+  return { kubeconfig, nodes };
+}
+
 export class ClusterView {
+  /** ctr's argv prefix for each node's containerd: the local node's socket, or `docker exec` into each kind node. */
+  readonly nodeCtrs: string[][];
+
   constructor(
     readonly kubeconfig: string,
     readonly containerdAddress: string,
     readonly namespace = 'default',
-  ) {}
+    nodeCtrs?: string[][],
+  ) {
+    this.nodeCtrs = nodeCtrs ?? [['ctr', '--address', containerdAddress]];
+  }
+
+  static kind(kubeconfig: string, nodes: string[]): ClusterView {
+    return new ClusterView(
+      kubeconfig,
+      '/run/containerd/containerd.sock',
+      'default',
+      nodes.map((n) => ['docker', 'exec', n, 'ctr']),
+    );
+  }
+
+  private async ctr(node: string[], args: string[]): Promise<string> {
+    const [cmd, ...prefix] = node;
+    return (await execa(cmd, [...prefix, '-n', 'k8s.io', ...args])).stdout;
+  }
 
   private env() {
     return { ...process.env, KUBECONFIG: this.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` };
@@ -54,17 +83,19 @@ export class ClusterView {
     return { revision: s.version, status: s.info.status };
   }
 
+  /** The image names every node holds. */
   async nodeImages(): Promise<string[]> {
-    return (await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'list', '-q'])).stdout.split('\n').filter(Boolean);
+    const lists = await Promise.all(this.nodeCtrs.map(async (n) => (await this.ctr(n, ['images', 'list', '-q'])).split('\n').filter(Boolean)));
+    return lists.reduce((all, l) => all.filter((x) => l.includes(x)));
   }
 
-  async removeFromNode(ref: string) {
-    await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'rm', ref]);
+  async removeFromNode(ref: string, nodes = this.nodeCtrs) {
+    for (const n of nodes) await this.ctr(n, ['images', 'rm', ref]);
   }
 
-  /** `ctr images ls` rows: [ref, type, manifest digest, ...]. */
-  private async nodeRows(): Promise<string[][]> {
-    return (await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'ls'])).stdout
+  /** `ctr images ls` rows of the first node: [ref, type, manifest digest, ...]. */
+  private async nodeRows(node = this.nodeCtrs[0]): Promise<string[][]> {
+    return (await this.ctr(node, ['images', 'ls']))
       .split('\n')
       .slice(1)
       .map((l) => l.split(/\s+/));
@@ -78,11 +109,13 @@ export class ClusterView {
   }
 
   /** The image and every other name of the same content (another tag, the runtime's ID name), so a load has to transfer it. */
-  async removeContentFromNode(ref: string) {
-    const rows = await this.nodeRows();
-    const digest = rows.find((r) => r[0] === ref)?.[2];
-    const names = digest ? rows.filter((r) => r[2] === digest).map((r) => r[0]) : [ref];
-    await execa('ctr', ['--address', this.containerdAddress, '-n', 'k8s.io', 'images', 'rm', '--sync', ...names]);
+  async removeContentFromNode(ref: string, nodes = this.nodeCtrs) {
+    for (const n of nodes) {
+      const rows = await this.nodeRows(n);
+      const digest = rows.find((r) => r[0] === ref)?.[2];
+      const names = digest ? rows.filter((r) => r[2] === digest).map((r) => r[0]) : [ref];
+      await this.ctr(n, ['images', 'rm', '--sync', ...names]);
+    }
   }
 }
 

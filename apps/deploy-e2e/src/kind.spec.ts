@@ -1,0 +1,111 @@
+// The deploy graph on real kind (v0.32.0, unmodified; its node image assembled here by
+// tools/kind, since nothing can be pulled): two nodes, so every load has to reach both.
+// The plugin finds kind from the kube context (kind-nx-k8s), reads each node's containerd
+// through Docker and runs `kind load docker-image` for the nodes that lack an image.
+import execa from 'execa';
+import { ClusterView, kindUp } from './support/cluster';
+import { forwardSurvivesPodReplacement } from './support/forward';
+import { viaForward } from './support/http';
+import { cached, executed, kindCluster, NxRun, Workspace } from './support/workspace';
+
+const BUILD = ['frontend:docker-build', 'backend:docker-build'];
+const LOAD = ['frontend:minikube-load', 'backend:minikube-load'];
+const RELEASE = 'todo-app:helm-install';
+const CLUSTER_WORK = [...BUILD, ...LOAD, RELEASE];
+
+let ws: Workspace;
+let cluster: ClusterView;
+let nodes: string[];
+const summary: string[] = [];
+
+const workOf = (run: NxRun) => executed(run).filter((t) => CLUSTER_WORK.includes(t));
+const imageRecord = (project: string) => JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
+
+async function deploy(name: string) {
+  const run = await ws.nx(['run-many', '-t', 'deploy']);
+  summary.push(`${name.padEnd(36)} ran: ${workOf(run).join(', ') || '-'}  (${run.seconds.toFixed(1)} s, ${cached(run).length} cache hits)`);
+  if (run.exitCode !== 0) throw new Error(`${name}: nx exited ${run.exitCode}\n${run.output.slice(-4000)}`);
+  return run;
+}
+
+async function up() {
+  const c = await kindUp(1);
+  nodes = c.nodes;
+  cluster = ClusterView.kind(c.kubeconfig, nodes);
+  return c;
+}
+
+beforeAll(async () => {
+  const c = await up();
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], {
+    env: { ...process.env, KUBECONFIG: c.kubeconfig, PATH: `/var/cache/nx-k8s/bin:${process.env.PATH}` },
+    reject: false,
+  });
+  ws = new Workspace(c.kubeconfig);
+});
+
+afterAll(async () => {
+  console.log(`\nkind scenario summary (nodes: ${nodes?.join(', ')})\n${summary.join('\n')}\n`);
+  ws?.remove();
+  // Two node containers would otherwise share the 2 cores with the specs after this one.
+  await execa('bash', [kindCluster, 'down'], { stdio: 'inherit' });
+});
+
+test('fresh deploy: builds, loads into both nodes and installs', async () => {
+  expect(nodes).toEqual(['nx-k8s-control-plane', 'nx-k8s-worker']);
+  const run = await deploy('fresh deploy');
+  expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
+  expect(run.output).toMatch(/loaded: todo-frontend:nx-[0-9a-f]+ in kind cluster nx-k8s/);
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  const held = await cluster.nodeImages();
+  for (const p of ['frontend', 'backend']) {
+    expect(held).toContain(`docker.io/library/${imageRecord(p).ref}`);
+    expect((await cluster.deploymentImages())[`todo-${p}`]).toBe(imageRecord(p).ref);
+  }
+});
+
+test('no-op: every cluster task is a cache hit, same pods', async () => {
+  const uids = await cluster.podUids();
+  const run = await deploy('nothing changed');
+  expect(workOf(run)).toEqual([]);
+  expect(cached(run)).toEqual(expect.arrayContaining(CLUSTER_WORK));
+  expect(await cluster.podUids()).toEqual(uids);
+});
+
+test('one app changed: frontend build + load, one upgrade; backend pods untouched', async () => {
+  const before = await cluster.podUids();
+  const page = 'apps/frontend/app/page.tsx';
+  ws.write(page, ws.read(page).replace('<h1>Todos</h1>', '<h1>Todos (kind)</h1>'));
+  ws.commit('e2e: frontend change on kind');
+  const run = await deploy('frontend source');
+  expect(workOf(run)).toEqual(['frontend:docker-build', 'frontend:minikube-load', RELEASE].sort());
+  expect((await cluster.podUids())['backend']).toEqual(before['backend']);
+  const html = await viaForward(cluster.kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
+  expect(html).toContain('Todos (kind)');
+});
+
+test('image removed from one node: the load runs (into that node), the build does not', async () => {
+  const fe = imageRecord('frontend');
+  const name = `docker.io/library/${fe.ref}`;
+  const worker = cluster.nodeCtrs.filter((n) => n.includes('nx-k8s-worker'));
+  await cluster.removeContentFromNode(name, worker);
+  expect(await cluster.nodeImages()).not.toContain(name);
+  const run = await deploy('image removed from the worker');
+  expect(workOf(run)).toEqual(['frontend:minikube-load']);
+  expect(run.output).toMatch(/loaded: todo-frontend:nx-[0-9a-f]+ in kind cluster nx-k8s/);
+  expect(await cluster.nodeImages()).toContain(name);
+  expect(workOf(await deploy('the next deploy'))).toEqual([]);
+});
+
+test('port-forward serves the app and survives a killed pod', async () => {
+  summary.push(await forwardSurvivesPodReplacement(ws, cluster));
+});
+
+test('cluster deleted and recreated: every image loaded again and installed, no build', async () => {
+  await execa('bash', [kindCluster, 'down'], { stdio: 'inherit' });
+  await up();
+  const run = await deploy('cluster recreated');
+  expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  expect(await cluster.replicas('todo-backend')).toBeGreaterThan(0);
+});
