@@ -10,7 +10,7 @@ import { Workspace } from './workspace';
  * frontend pod being ready, and leaves no kubectl behind. Returns the recovery line.
  */
 export async function forwardSurvivesPodReplacement(ws: Workspace, cluster: ClusterView): Promise<string> {
-  let recovery = '';
+  let recovery: string;
   const pf = execa(join(ws.dir, 'node_modules/.bin/nx'), ['run', 'todo-app:port-forward', '--outputStyle=stream'], {
     cwd: ws.dir,
     env: ws.env,
