@@ -19,6 +19,8 @@ debootstrap_rootfs() {
   if [ ! -s "$tarball" ]; then
     command -v debootstrap >/dev/null || apt_install debootstrap
     dir="$(mktemp -d /var/tmp/nx-k8s-kind-rootfs.XXXXXX)"
+    # shellcheck disable=SC2064 # this directory, now (the caller's subshell ends with it)
+    trap "rm -rf '$dir' '$dir.log' '$tarball.tmp'" EXIT
     info "debootstrap $DEBIAN_SUITE minbase + $packages (log: $dir.log)"
     debootstrap --variant=minbase --include="$packages" "$DEBIAN_SUITE" "$dir" "$DEBIAN_MIRROR" >"$dir.log" 2>&1 ||
       { tail -n 5 "$dir.log" >&2; rm -rf "$dir"; die "debootstrap of the $name root filesystem failed (log: $dir.log)" "check that $DEBIAN_MIRROR is reachable"; }
@@ -180,6 +182,8 @@ build_node_image() {
   files="$(kind_files)"
   mapfile -t tars < <(system_images)
   root="$(mktemp -d /var/tmp/nx-k8s-kind-node.XXXXXX)"
+  # shellcheck disable=SC2064 # this root, now: a failed or interrupted build leaves nothing behind
+  trap "rm -rf '$root'" EXIT
   tar -C "$root" -xf "$(debootstrap_rootfs node "$NODE_PACKAGES")"
   # kind's base image, file for file (its Dockerfile's COPY lines and RUN steps).
   cp -a "$files/usr/local/bin/." "$root/usr/local/bin/"
@@ -197,8 +201,10 @@ build_node_image() {
   # Debian's containerd and the CNI plugins, where kind's units and config look for them.
   ln -sf /usr/bin/containerd "$root/usr/local/bin/containerd"
   for t in host-local loopback ptp portmap bridge; do ln -sf "/usr/lib/cni/$t" "$root/opt/cni/bin/$t"; done
-  ctr oci spec | jq '.hooks.createContainer[.hooks.createContainer | length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' |
-    jq 'del(.process.rlimits)' >"$root/etc/containerd/cri-base.json"
+  # The node's own ctr and jq (the host may have neither): ctr oci spec needs no daemon.
+  chroot "$root" sh -c "ctr oci spec | jq '.hooks.createContainer[.hooks.createContainer | length] |= . + {\"path\": \"/kind/bin/mount-product-files.sh\"}' | jq 'del(.process.rlimits)'" \
+    >"$root/etc/containerd/cri-base.json" && grep -q 'mount-product-files.sh' "$root/etc/containerd/cri-base.json" ||
+    die "could not generate the node's /etc/containerd/cri-base.json (chroot $root ctr oci spec)" "read the error above"
   sed -i "s#^\([[:space:]]*sandbox_image = \).*#\1\"$PAUSE_IMAGE\"#" "$root/etc/containerd/config.toml"
   # As kind does for rootless nodes: without CAP_SYS_RESOURCE (these hosts' bounding set lacks
   # it) runc cannot lower a pod's oom_score_adj below containerd's, and every critical pod fails.
