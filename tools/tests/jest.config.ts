@@ -13,7 +13,7 @@ const config: Config = {
       displayName: 'fast',
       rootDir: __dirname,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/{secrets,dockerignore,project-graph,setup,image-inputs,helm,ci-workflow}.spec.ts'],
+      testMatch: ['<rootDir>/{secrets,dockerignore,project-graph,setup,image-inputs,helm,ci-workflow,runc-capbnd}.spec.ts'],
       transform,
       moduleFileExtensions: ['ts', 'js', 'json'],
     },
