@@ -8,11 +8,7 @@ import { ClusterView, clusterUp, kubectlProcesses } from './support/cluster';
 import { forwardSurvivesPodReplacement } from './support/forward';
 import { viaForward, waitFor } from './support/http';
 import { cached, executed, localCluster, NxRun, Workspace } from './support/workspace';
-
-const BUILD = ['frontend:docker-build', 'backend:docker-build'];
-const LOAD = ['frontend:minikube-load', 'backend:minikube-load'];
-const RELEASE = 'todo-app:helm-install';
-const CLUSTER_WORK = [...BUILD, ...LOAD, RELEASE];
+import { LOAD, RELEASE, CLUSTER_WORK } from './support/todo-tasks';
 
 let ws: Workspace;
 let cluster: ClusterView;

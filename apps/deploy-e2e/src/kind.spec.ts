@@ -3,15 +3,12 @@
 // The plugin finds kind from the kube context (kind-nx-k8s), reads each node's containerd
 // through Docker and runs `kind load docker-image` for the nodes that lack an image.
 import execa from 'execa';
+import { existsSync } from 'fs';
 import { ClusterView, kindUp } from './support/cluster';
 import { forwardSurvivesPodReplacement } from './support/forward';
 import { viaForward } from './support/http';
 import { cached, executed, kindCluster, NxRun, Workspace } from './support/workspace';
-
-const BUILD = ['frontend:docker-build', 'backend:docker-build'];
-const LOAD = ['frontend:minikube-load', 'backend:minikube-load'];
-const RELEASE = 'todo-app:helm-install';
-const CLUSTER_WORK = [...BUILD, ...LOAD, RELEASE];
+import { LOAD, RELEASE, CLUSTER_WORK } from './support/todo-tasks';
 
 let ws: Workspace;
 let cluster: ClusterView;
@@ -102,7 +99,14 @@ test('port-forward serves the app and survives a killed pod', async () => {
 });
 
 test('cluster deleted and recreated: every image loaded again and installed, no build', async () => {
+  const dangling = async () => (await execa('docker', ['volume', 'ls', '-qf', 'dangling=true'])).stdout.split('\n').filter(Boolean);
+  const before = await dangling();
   await execa('bash', [kindCluster, 'down'], { stdio: 'inherit' });
+  // Nothing of it left: no node container (nor its /var volume), no network, no kubeconfig.
+  expect((await execa('docker', ['ps', '-aq', '--filter', 'label=io.x-k8s.kind.cluster=nx-k8s'])).stdout).toBe('');
+  expect((await execa('docker', ['network', 'ls', '-q', '--filter', 'name=^kind$'])).stdout).toBe('');
+  expect((await dangling()).filter((v) => !before.includes(v))).toEqual([]);
+  expect(existsSync(cluster.kubeconfig)).toBe(false);
   await up();
   const run = await deploy('cluster recreated');
   expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());

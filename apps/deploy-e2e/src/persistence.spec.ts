@@ -8,9 +8,8 @@ import execa from 'execa';
 import { ClusterView, clusterUp } from './support/cluster';
 import { viaForward, waitFor } from './support/http';
 import { cached, executed, localCluster, NxRun, Workspace } from './support/workspace';
+import { LOAD, RELEASE } from './support/todo-tasks';
 
-const RELEASE = 'todo-app:helm-install';
-const LOAD = ['backend:minikube-load', 'frontend:minikube-load'];
 const CLAIM = 'todo-backend-data';
 const summary: string[] = [];
 let ws: Workspace;

@@ -8,8 +8,8 @@ import { homedir, tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { ClusterView, clusterUp } from './support/cluster';
 import { cached, executed, localCluster, NxRun, Workspace } from './support/workspace';
+import { RELEASE } from './support/todo-tasks';
 
-const RELEASE = 'todo-app:helm-install';
 const APPS = ['frontend', 'backend'];
 const summary: string[] = [];
 let cluster: ClusterView;
