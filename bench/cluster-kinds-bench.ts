@@ -1,17 +1,22 @@
 // The load stage on each cluster kind this machine runs, in one run: the embedded cluster
-// (containerd socket) and kind (tools/kind, two nodes). For each:
+// (containerd socket), kind (tools/kind, two nodes) and minikube (tools/minikube, none driver:
+// the host's Docker is the node's runtime). For each:
 //   - check: the hasher's "is the image in the cluster" (holdsImage), the cost of a load that is
 //     skipped because the image is present; against the bare listing command (ctr images list,
 //     or kind get nodes + ctr in each node);
 //   - load: the plugin's loadImage of each app image after removing it from every node, against
 //     the bare command a script would run (docker save | ctr import, or kind load docker-image).
+//     On minikube's none driver an image cannot be in Docker and missing from the node, so the
+//     load measured is the transfer itself: the adapter's `minikube image load` plus the listing
+//     that checks it, against the bare `minikube image load`.
 // Usage: node -r @swc-node/register bench/cluster-kinds-bench.ts [runs=7] [loadRuns=3]
 // The images are the todo app's, built by any deploy (the newest todo-frontend/todo-backend tags in Docker).
 import execa from 'execa';
 import { appendFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { ClusterView, clusterUp, kindUp } from '../apps/deploy-e2e/src/support/cluster';
-import { kindCluster } from '../apps/deploy-e2e/src/support/workspace';
+import { kindCluster, localCluster, minikubeCluster } from '../apps/deploy-e2e/src/support/workspace';
+import { Minikube } from '../libs/nx-k8s/src/adapters/minikube';
 import { run, Runner } from '../libs/nx-k8s/src/adapters/run';
 import { ClusterTarget } from '../libs/nx-k8s/src/cluster/detect';
 import { ImageRecord } from '../libs/nx-k8s/src/image/record';
@@ -83,6 +88,37 @@ async function measure(k: Kind, images: ImageRecord[]) {
   }
 }
 
+async function measureMinikube(images: ImageRecord[]) {
+  const target: ClusterTarget = { kind: 'minikube', profile: 'minikube' };
+  const first = { repository: images[0].repository, tag: images[0].tag, ref: images[0].ref };
+  const check: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    check.push(await seconds(() => holdsImage(first, target, (...a) => run(...a))));
+    bare.push(await seconds(() => execa('minikube', ['-p', 'minikube', 'image', 'ls', '--format', 'json'])));
+  }
+  say(
+    `${'minikube (none)'.padEnd(22)} check (image present): plugin ${median(check).toFixed(3)} s, bare listing ${median(bare).toFixed(3)} s, plugin / bare ${(median(check) / median(bare)).toFixed(2)}x  [raw ${check.map((x) => x.toFixed(3)).join(' ')} | ${bare.map((x) => x.toFixed(3)).join(' ')}]`,
+  );
+  for (const image of images) {
+    const plugin: number[] = [];
+    const script: number[] = [];
+    for (let i = 0; i < loadRuns; i++) {
+      const mk = new Minikube((...a) => run(...a), 'minikube');
+      plugin.push(
+        await seconds(async () => {
+          await mk.load(image.ref);
+          if (!(await mk.images()).some((m) => m.id === image.id)) throw new Error(`minikube: ${image.ref} is not listed after its load`);
+        }),
+      );
+      script.push(await seconds(() => execa('minikube', ['-p', 'minikube', 'image', 'load', '--daemon=true', image.ref])));
+    }
+    say(
+      `${'minikube (none)'.padEnd(22)} load ${image.repository} (${(await execa('docker', ['image', 'inspect', '-f', '{{.Size}}', image.ref])).stdout.trim().replace(/\d{6}$/, '')} MB): plugin ${median(plugin).toFixed(1)} s, bare ${median(script).toFixed(1)} s, plugin / bare ${(median(plugin) / median(script)).toFixed(2)}x  [raw ${plugin.map((x) => x.toFixed(1)).join(' ')} | ${script.map((x) => x.toFixed(1)).join(' ')}]`,
+    );
+  }
+}
+
 async function main() {
   const images = [await newestImage('todo-frontend'), await newestImage('todo-backend')];
   say(`cluster-kinds-bench ${new Date().toISOString()} runs=${runs} loadRuns=${loadRuns} images ${images.map((i) => i.ref).join(', ')}`);
@@ -119,6 +155,19 @@ async function main() {
     },
     images,
   );
+
+  // minikube's none driver takes the host's kubelet ports: kind and the embedded cluster step aside.
+  await execa('bash', [kindCluster, 'down']);
+  await execa('bash', [localCluster, 'down']);
+  const mkStart = Date.now();
+  await execa('bash', [minikubeCluster, 'up']);
+  say(`minikube up (none driver): ${((Date.now() - mkStart) / 1000).toFixed(1)} s`);
+  const mkReady = Date.now();
+  await execa('bash', [minikubeCluster, 'up']);
+  say(`minikube up on a Ready cluster: ${((Date.now() - mkReady) / 1000).toFixed(1)} s`);
+  await measureMinikube(images);
+  await execa('bash', [minikubeCluster, 'down']);
+  await clusterUp();
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   appendFileSync(join(__dirname, 'results', 'latest.txt'), `${lines.join('\n')}\n\n`);
 }

@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 bash tools/setup/all.sh
 export PATH="/var/cache/nx-k8s/bin:$PATH"
 
+# tools/minikube's own minikube (the none driver, which takes over the host's kubelet ports) is
+# started only on request: tools/minikube/minikube-cluster up, then KUBECONFIG as it prints.
+own_minikube() { [[ "$(readlink -f "$(command -v minikube)")" == /var/cache/nx-k8s/minikube/shims-*/minikube ]]; }
 if ! kubectl version --request-timeout=5s >/dev/null 2>&1; then
-  if command -v minikube >/dev/null; then
+  if command -v minikube >/dev/null && ! own_minikube; then
     echo "==> no cluster answers on the current kube context: starting minikube"
     minikube start
   else

@@ -86,3 +86,17 @@ test('a container that asks only for granted capabilities, and commands without 
   expect(readFileSync(join(bundle, 'config.json'), 'utf8')).toBe(docker);
   expect(await runShim(['--root', '/run/r', 'state', 'id2'])).toBe('--root /run/r state id2');
 });
+
+test("oomScoreAdj below runc's own is raised to it when the host lacks CAP_SYS_RESOURCE (the kubelet's -998 for critical pods), others kept", async () => {
+  const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8'));
+  const canLower = granted.includes('CAP_SYS_RESOURCE');
+  for (const [asked, want] of [
+    [-998, canLower ? -998 : own],
+    [own + 100, own + 100],
+  ]) {
+    const bundle = mkdtempSync(join(tmp, 'oom-'));
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ process: { args: ['/pause'], oomScoreAdj: asked, capabilities: sets(granted) } }));
+    await runShim(['create', '--bundle', bundle, 'id3']);
+    expect(JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')).process.oomScoreAdj).toBe(want);
+  }
+});

@@ -10,23 +10,12 @@ kind_dir() { echo "$NX_K8S_CACHE/kind/kind-$KIND_VERSION-$(go_version)"; }
 crictl_dir() { echo "$NX_K8S_CACHE/kind/crictl-$CRICTL_VERSION-$(go_version)"; }
 kubeadm_dir() { echo "$NX_K8S_CACHE/k8s/kubeadm-$K8S_VERSION-$(go_version)-$(short_hash "cgo0 $K8S_TAGS $(k8s_ldflags)")"; }
 
-# go_module_build LABEL MODULE VERSION OUT LDFLAGS PKG: one package of one module, from a
-# generated module that requires it (so the module's own go.mod decides its dependencies).
-go_module_build() {
-  local label="$1" module="$2" version="$3" out="$4" ldflags="$5" pkg="$6" work
-  work="$NX_K8S_CACHE/kind/src-$label-$version"
-  mkdir -p "$work"
-  printf 'module nx-k8s.local/%s\n\ngo 1.24\n\nrequire %s %s\n' "$label" "$module" "$version" >"$work/go.mod"
-  [ -f "$work/go.sum" ] || : >"$work/go.sum"
-  go_build_with_progress "$label" "$work" "$out" "$ldflags" "" "$pkg"
-}
-
 build_kind_binaries() {
   local out
   out="$(kind_dir)"
-  [ -x "$out/kind" ] || { step "building kind $KIND_VERSION"; go_module_build kind sigs.k8s.io/kind "$KIND_VERSION" "$out" "-s -w" sigs.k8s.io/kind; }
+  [ -x "$out/kind" ] || { step "building kind $KIND_VERSION"; go_module_build kind sigs.k8s.io/kind "$KIND_VERSION" "$out" "-s -w" "" sigs.k8s.io/kind; }
   out="$(crictl_dir)"
-  [ -x "$out/crictl" ] || { step "building crictl $CRICTL_VERSION"; go_module_build crictl sigs.k8s.io/cri-tools "$CRICTL_VERSION" "$out" "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl; }
+  [ -x "$out/crictl" ] || { step "building crictl $CRICTL_VERSION"; go_module_build crictl sigs.k8s.io/cri-tools "$CRICTL_VERSION" "$out" "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" "" sigs.k8s.io/cri-tools/cmd/crictl; }
   out="$(kubeadm_dir)"
   [ -x "$out/kubeadm" ] || { step "building kubeadm $K8S_VERSION"; go_build_with_progress kubeadm "$(k8s_wrapper)" "$out" "$(k8s_ldflags)" "$K8S_TAGS" k8s.io/kubernetes/cmd/kubeadm; }
   link_bin kind "$(kind_dir)/kind"

@@ -76,7 +76,7 @@ go_build_with_progress() {
   listing="$work/.deps"
   local modcache; modcache="$(go env GOMODCACHE)"
   local zips_before; zips_before="$(find "$modcache/cache/download" -name '*.zip' 2>/dev/null | wc -l)"
-  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go list -tags "$tags" -deps "$@" >"$listing" 2>>"$log") &
+  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED="${MODULE_CGO:-0}" nice -n 10 go list -tags "$tags" -deps "$@" >"$listing" 2>>"$log") &
   pid=$!
   local tick=0
   while kill -0 "$pid" 2>/dev/null; do
@@ -93,7 +93,7 @@ go_build_with_progress() {
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
   local base; base=$(wc -l <"$log")
   # -buildvcs=false: src/pause sits in this git repo, and commit stamps would change its image id.
-  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice -n 10 go build -v -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "$out.tmp/" "$@" 2>>"$log") &
+  (cd "$work" && GOFLAGS=-mod=mod CGO_ENABLED="${MODULE_CGO:-0}" nice -n 10 go build -v -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" -o "$out.tmp/" "$@" 2>>"$log") &
   pid=$!
   tick=0
   while kill -0 "$pid" 2>/dev/null; do
@@ -106,6 +106,20 @@ go_build_with_progress() {
   progress_done
   rm -rf "$out" && mv "$out.tmp" "$out"
   info "$label: built in $(elapsed "$start") s -> $out"
+}
+
+# go_module_build LABEL MODULE VERSION OUT LDFLAGS GOMOD_TAIL PKG...: packages of one module,
+# from a generated module that requires it (so the module's own go.mod decides its
+# dependencies); GOMOD_TAIL is appended to that go.mod (a copy of the module's replace block,
+# which Go ignores in a dependency); MODULE_TAGS are its build tags.
+go_module_build() {
+  local label="$1" module="$2" version="$3" out="$4" ldflags="$5" tail="$6" work
+  shift 6
+  work="$NX_K8S_CACHE/src/$label-$version"
+  mkdir -p "$work"
+  printf 'module nx-k8s.local/%s\n\ngo 1.24\n\nrequire %s %s\n%s' "$label" "$module" "$version" "$tail" >"$work/go.mod"
+  [ -f "$work/go.sum" ] || : >"$work/go.sum"
+  go_build_with_progress "$label" "$work" "$out" "$ldflags" "${MODULE_TAGS:-}" "$@"
 }
 
 # The wrapper module for k8s.io/kubernetes: it cannot be built directly because it replaces

@@ -2,6 +2,9 @@
 // outside this host's bounding set. Docker's --privileged asks for all of them; on a host
 // whose own bounding set lacks one (these VMs lack CAP_SYS_RESOURCE) runc then fails with
 // "unable to apply caps: operation not permitted", and kind's nodes cannot start.
+// Without CAP_SYS_RESOURCE runc also cannot lower oom_score_adj below its own, which the
+// kubelet asks for every critical pod (minikube's none driver runs them in this Docker):
+// such a value is raised to runc's own, as containerd's restrict_oom_score_adj does.
 // Every other container is passed through untouched.
 package main
 
@@ -37,8 +40,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "runc-capbnd: %v\n", err)
 		os.Exit(1)
 	}
-	if file, caps := specOf(os.Args[1:]); file != "" {
-		if err := trim(file, caps); err != nil {
+	if file, process := specOf(os.Args[1:]); file != "" {
+		if err := trim(file, process); err != nil {
 			fmt.Fprintf(os.Stderr, "runc-capbnd: %v\n", err)
 			os.Exit(1)
 		}
@@ -48,7 +51,7 @@ func main() {
 	os.Exit(1)
 }
 
-// specOf: the file that holds the process's capabilities, and where in it: the bundle's
+// specOf: the file that holds the container's process, and where in it: the bundle's
 // config.json for `create` and `run` (runc's default bundle is the working directory), the
 // --process file for `exec` (docker exec --privileged).
 func specOf(args []string) (string, []string) {
@@ -74,9 +77,9 @@ func specOf(args []string) (string, []string) {
 	}
 	switch {
 	case command == "create" || command == "run":
-		return filepath.Join(bundle, "config.json"), []string{"process", "capabilities"}
+		return filepath.Join(bundle, "config.json"), []string{"process"}
 	case command == "exec" && process != "":
-		return process, []string{"capabilities"}
+		return process, []string{}
 	}
 	return "", nil
 }
@@ -105,12 +108,11 @@ func trim(path string, at []string) error {
 	if err := dec.Decode(&spec); err != nil {
 		return fmt.Errorf("%s: %v", path, err)
 	}
-	var caps map[string]any
-	node := spec
+	process := spec
 	for _, key := range at {
-		caps, _ = node[key].(map[string]any)
-		node = caps
+		process, _ = process[key].(map[string]any)
 	}
+	caps, _ := process["capabilities"].(map[string]any)
 	changed := false
 	for set, v := range caps {
 		list, _ := v.([]any)
@@ -125,6 +127,16 @@ func trim(path string, at []string) error {
 			changed = true
 		}
 	}
+	if adj, ok := process["oomScoreAdj"].(json.Number); ok && !allowed["CAP_SYS_RESOURCE"] {
+		own, err := ownOOMScoreAdj()
+		if err != nil {
+			return err
+		}
+		if want, err := adj.Int64(); err == nil && want < own {
+			process["oomScoreAdj"] = own
+			changed = true
+		}
+	}
 	if !changed {
 		return nil
 	}
@@ -133,6 +145,14 @@ func trim(path string, at []string) error {
 		return err
 	}
 	return os.WriteFile(path, out, 0o600)
+}
+
+func ownOOMScoreAdj() (int64, error) {
+	raw, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
 }
 
 func known(name string) bool {

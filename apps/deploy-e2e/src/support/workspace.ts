@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'path';
 export const repoRoot = resolve(__dirname, '../../../..');
 export const localCluster = join(repoRoot, 'tools/local-cluster/local-cluster');
 export const kindCluster = join(repoRoot, 'tools/kind/kind-cluster');
+export const minikubeCluster = join(repoRoot, 'tools/minikube/minikube-cluster');
 
 export type TaskStatus = 'success' | 'failure' | 'local-cache' | 'local-cache-kept-existing' | 'remote-cache' | 'skipped';
 

@@ -8,7 +8,7 @@ import { ctrArgv, normalizeRef } from './containerd';
 import { getManifestArgv, parseHistory, parseManifest, parseStatus, Helm, upgradeArgv } from './helm';
 import { parseNodes } from './kind';
 import { parseForwardingLine } from './kubectl';
-import { describeStatusExit, parseImageList } from './minikube';
+import { parseImageList } from './minikube';
 
 const fixture = (f: string) => readFileSync(join(__dirname, '__fixtures__', f), 'utf8');
 
@@ -209,11 +209,6 @@ describe('minikube and kind (documented contracts)', () => {
     expect(parseImageList('[{"id":"abc","repoDigests":[],"repoTags":["docker.io/library/todo-frontend:nx-1"],"size":"123"}]')).toEqual([
       { id: 'sha256:abc', repoTags: ['docker.io/library/todo-frontend:nx-1'] },
     ]);
-  });
-  it('explains the status exit bitmask', () => {
-    expect(describeStatusExit(0, 'minikube')).toBeNull();
-    expect(describeStatusExit(85, 'dev')).toMatch(/does not exist. Fix: minikube start -p dev/);
-    expect(describeStatusExit(7, 'minikube')).toMatch(/not running \(host, kubelet\/apiserver, kubeconfig\)/);
   });
   it('reads the node containers kind get nodes lists', () => {
     expect(parseNodes('dev-control-plane\ndev-worker\n')).toEqual(['dev-control-plane', 'dev-worker']);

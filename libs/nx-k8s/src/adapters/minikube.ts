@@ -1,6 +1,5 @@
-// minikube adapter (contracts: shared/notes/cli-contracts.md). Not runnable on the machines
-// this project is tested on (minikube needs registry images); argv and parsers are unit-tested
-// against captured outputs.
+// minikube adapter (contracts: shared/notes/cli-contracts.md). Run for real by the e2e against
+// minikube v1.38.1 with the none driver (tools/minikube); the parsers' fixtures are its output.
 import { Runner, runOk } from './run';
 
 export interface MinikubeImage {
@@ -14,14 +13,6 @@ export function parseImageList(stdout: string): MinikubeImage[] {
     id: i.id.startsWith('sha256:') ? i.id : `sha256:${i.id}`,
     repoTags: i.repoTags ?? [],
   }));
-}
-
-/** Exit code of `minikube status` is a bitmask; 85 means the profile does not exist. */
-export function describeStatusExit(code: number, profile: string): string | null {
-  if (code === 0) return null;
-  if (code === 85) return `minikube profile '${profile}' does not exist. Fix: minikube start -p ${profile}`;
-  const down = [code & 1 ? 'host' : '', code & 2 ? 'kubelet/apiserver' : '', code & 4 ? 'kubeconfig' : ''].filter(Boolean).join(', ');
-  return `minikube profile '${profile}' is not running (${down || `exit ${code}`}). Fix: minikube start -p ${profile}`;
 }
 
 /** `image ls` asks the node over ssh: seconds when healthy, never when the VM or its runtime hangs. */

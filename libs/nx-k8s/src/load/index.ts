@@ -112,6 +112,12 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
         return 'tagged (image ID already present, no transfer)';
       }
       await mk.load(record.ref);
+      // minikube image load exits 0 when the load itself failed: its listing decides.
+      const name = normalizeRef(record.ref);
+      if (!minikubeHeld(await mk.images()).some((i) => i.names.includes(name)))
+        throw new Error(
+          `minikube -p ${target.profile} image load ${record.ref} exited 0 but the profile does not list ${name}. Fix: run it by hand with --alsologtostderr to see why the load failed (often no space left: df -h, docker system df), then rerun`,
+        );
       return 'loaded';
     }
     case 'kind': {

@@ -135,6 +135,18 @@ describe('loadImage through stand-ins for the process and network boundary', () 
     expect(await loadImage(frontend, target, kind)).toBe('already present');
     expect(calls.filter(([p, a]) => p === 'kind' && a === 'load')).toEqual([]);
   });
+  it('minikube: a load that exits 0 while the profile still does not list the image is an error (minikube does not report failed loads)', async () => {
+    const calls: string[] = [];
+    const minikube: Runner = async (program, args) => (calls.push([program, ...args].join(' ')), { exitCode: 0, stdout: '[]', stderr: '' });
+    await expect(loadImage(record('todo-backend', 'nx-new', `sha256:${'1'.repeat(64)}`), { kind: 'minikube', profile: 'dev' }, minikube)).rejects.toThrow(
+      /^minikube -p dev image load todo-backend:nx-new exited 0 but the profile does not list docker\.io\/library\/todo-backend:nx-new\. Fix: /,
+    );
+    expect(calls).toEqual([
+      'minikube -p dev image ls --format json',
+      'minikube -p dev image load --daemon=true todo-backend:nx-new',
+      'minikube -p dev image ls --format json',
+    ]);
+  });
   it('kind: a load that exits 0 while a node still lacks the image is an error naming the node', async () => {
     const header = ctrListing.split('\n')[0] + '\n';
     const kind: Runner = async (program, args) =>

@@ -1,0 +1,153 @@
+// The deploy graph on real minikube (v1.38.1, unmodified, --driver=none; built and started by
+// tools/minikube, since nothing can be downloaded). With the none driver the host is the node:
+// its Docker, which builds the images, is the node's runtime. The plugin finds minikube from the
+// kube context (minikube's kubeconfig extension), asks `minikube image ls` whether an image is
+// there and runs `minikube image load` / `image tag` when not, checking the listing after.
+import execa from 'execa';
+import { existsSync, readFileSync } from 'fs';
+import { Minikube } from '../../../libs/nx-k8s/src/adapters/minikube';
+import { run as runner } from '../../../libs/nx-k8s/src/adapters/run';
+import { loadImage } from '../../../libs/nx-k8s/src/load';
+import { ClusterView } from './support/cluster';
+import { forwardSurvivesPodReplacement } from './support/forward';
+import { viaForward } from './support/http';
+import { cached, executed, localCluster, minikubeCluster, NxRun, Workspace } from './support/workspace';
+import { LOAD, RELEASE, CLUSTER_WORK } from './support/todo-tasks';
+
+const PATH = `/var/cache/nx-k8s/bin:${process.env.PATH}`;
+const target = { kind: 'minikube' as const, profile: 'minikube' };
+
+let ws: Workspace;
+let cluster: ClusterView;
+let kubeconfig: string;
+const summary: string[] = [];
+/** /etc/docker/daemon.json before minikube first rewrote it (null: there was none). */
+const daemonJson = () => (existsSync('/etc/docker/daemon.json') ? readFileSync('/etc/docker/daemon.json', 'utf8') : null);
+const daemonJsonBefore = daemonJson();
+
+const workOf = (run: NxRun) => executed(run).filter((t) => CLUSTER_WORK.includes(t));
+const imageRecord = (project: string) => JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
+const dockerId = async (ref: string) => (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', ref], { reject: false })).stdout || null;
+const k8sContainers = async () => (await execa('docker', ['ps', '-aq', '--filter', 'name=^k8s_'])).stdout.split('\n').filter(Boolean);
+
+async function deploy(name: string) {
+  const run = await ws.nx(['run-many', '-t', 'deploy']);
+  summary.push(`${name.padEnd(36)} ran: ${workOf(run).join(', ') || '-'}  (${run.seconds.toFixed(1)} s, ${cached(run).length} cache hits)`);
+  if (run.exitCode !== 0) throw new Error(`${name}: nx exited ${run.exitCode}\n${run.output.slice(-4000)}`);
+  return run;
+}
+
+async function up() {
+  await execa('bash', [minikubeCluster, 'up'], { stdio: 'inherit' });
+  kubeconfig = (await execa('bash', [minikubeCluster, 'kubeconfig'])).stdout.trim();
+  cluster = new ClusterView(kubeconfig, '');
+}
+
+beforeAll(async () => {
+  // The none driver takes the host's kubelet ports and paths: the embedded cluster steps aside
+  // (the next spec's clusterUp brings it back).
+  await execa('bash', [localCluster, 'down'], { stdio: 'inherit' });
+  await up();
+  await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH }, reject: false });
+  ws = new Workspace(kubeconfig);
+});
+
+afterAll(async () => {
+  console.log(`\nminikube scenario summary\n${summary.join('\n')}\n`);
+  ws?.remove();
+  await execa('bash', [minikubeCluster, 'down'], { stdio: 'inherit' });
+});
+
+test("the kube context is minikube's own: named minikube, with minikube's extension", async () => {
+  const config = JSON.parse(await cluster.kubectl(['config', 'view', '-o', 'json'])) as any;
+  expect(config['current-context']).toBe('minikube');
+  const ext = config.contexts.find((c: any) => c.name === 'minikube').context.extensions;
+  expect(ext).toEqual([expect.objectContaining({ name: 'context_info', extension: expect.objectContaining({ provider: 'minikube.sigs.k8s.io' }) })]);
+});
+
+test('fresh deploy: builds, finds each image in the node (the Docker that built it) and installs', async () => {
+  const run = await deploy('fresh deploy');
+  expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
+  expect(run.output).toMatch(/already present: todo-frontend:nx-[0-9a-f]+ in minikube profile minikube/);
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  for (const p of ['frontend', 'backend']) {
+    expect((await cluster.deploymentImages())[`todo-${p}`]).toBe(imageRecord(p).ref);
+    expect(await cluster.replicas(`todo-${p}`)).toBeGreaterThan(0);
+  }
+});
+
+test('no-op: every cluster task is a cache hit, same pods', async () => {
+  const uids = await cluster.podUids();
+  const run = await deploy('nothing changed');
+  expect(workOf(run)).toEqual([]);
+  expect(cached(run)).toEqual(expect.arrayContaining(CLUSTER_WORK));
+  expect(await cluster.podUids()).toEqual(uids);
+});
+
+test('one app changed: frontend build + load, one upgrade; backend pods untouched', async () => {
+  const before = await cluster.podUids();
+  const page = 'apps/frontend/app/page.tsx';
+  ws.write(page, ws.read(page).replace('<h1>Todos</h1>', '<h1>Todos (minikube)</h1>'));
+  ws.commit('e2e: frontend change on minikube');
+  const run = await deploy('frontend source');
+  expect(workOf(run)).toEqual(['frontend:docker-build', 'frontend:minikube-load', RELEASE].sort());
+  expect((await cluster.podUids())['backend']).toEqual(before['backend']);
+  const html = await viaForward(kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
+  expect(html).toContain('Todos (minikube)');
+});
+
+test('image removed from the node: the load runs (and rebuilds it, the node being the build daemon), the build task does not', async () => {
+  const fe = imageRecord('frontend');
+  // Untagged (the running pod keeps the image itself): `minikube image ls` no longer lists the name.
+  await execa('docker', ['rmi', '-f', fe.ref]);
+  expect(await dockerId(fe.ref)).toBeNull();
+  const run = await deploy('image removed from the node');
+  expect(workOf(run)).toEqual(['frontend:minikube-load']);
+  expect(run.output).toContain(`${fe.ref} is not in Docker (Nx restored its record from cache): rebuilding it`);
+  expect(await dockerId(fe.ref)).not.toBeNull();
+  expect(workOf(await deploy('the next deploy'))).toEqual([]);
+});
+
+test('the adapter against real minikube: image load is checked by listing, image tag retags without a transfer', async () => {
+  const mk = new Minikube(runner, 'minikube');
+  const fe = imageRecord('frontend');
+  // A load that cannot succeed: minikube reports nothing and exits 0; the plugin says what failed.
+  const absent = 'nx-k8s-e2e-absent:1';
+  expect(
+    (await execa('minikube', ['-p', 'minikube', 'image', 'load', '--daemon=true', absent], { env: { ...process.env, PATH }, reject: false })).exitCode,
+  ).toBe(0);
+  const record = JSON.parse(ws.read('dist/nx-k8s/frontend/image.json'));
+  const unknown = { ...record, ref: absent, repository: 'nx-k8s-e2e-absent', tag: '1', id: `sha256:${'0'.repeat(64)}` };
+  await expect(loadImage(unknown, target, runner)).rejects.toThrow(
+    /^minikube -p minikube image load nx-k8s-e2e-absent:1 exited 0 but the profile does not list docker\.io\/library\/nx-k8s-e2e-absent:1\. Fix: /,
+  );
+  // The image ID held under another name only: minikube image tag, no transfer.
+  await execa('docker', ['tag', fe.ref, 'nx-k8s-e2e-other:1']);
+  await execa('docker', ['rmi', fe.ref]);
+  expect(await loadImage(record, target, runner)).toBe('tagged (image ID already present, no transfer)');
+  expect(await dockerId(fe.ref)).toBe(fe.id);
+  await execa('docker', ['rmi', 'nx-k8s-e2e-other:1']);
+  // A real load: saved into minikube's cache, loaded into the node's runtime, listed after.
+  await mk.load(fe.ref);
+  expect((await mk.images()).find((i) => i.repoTags.includes(`docker.io/library/${fe.ref}`))?.id).toBe(fe.id);
+});
+
+test('port-forward serves the app and survives a killed pod', async () => {
+  summary.push(await forwardSurvivesPodReplacement(ws, cluster));
+});
+
+test('cluster deleted and recreated: every load runs again and the release is installed, no build', async () => {
+  await execa('bash', [minikubeCluster, 'down'], { stdio: 'inherit' });
+  // Nothing of it left: no pod container or process, the host's files as they were, no kubeconfig.
+  expect(await k8sContainers()).toEqual([]);
+  expect((await execa('pgrep', ['-af', '^(/var/lib/minikube/binaries/|[^ ]*/cri-dockerd )'], { reject: false })).stdout).toBe('');
+  for (const f of ['/etc/init.d/kubelet', '/var/lib/minikube', '/etc/kubernetes', '/etc/cni/net.d/1-k8s.conflist', '/var/run/cri-dockerd.sock'])
+    expect(existsSync(f) ? f : null).toBeNull();
+  expect(daemonJson()).toBe(daemonJsonBefore);
+  expect(existsSync(kubeconfig)).toBe(false);
+  await up();
+  const run = await deploy('cluster recreated');
+  expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());
+  expect(await cluster.release()).toMatchObject({ status: 'deployed' });
+  expect(await cluster.replicas('todo-backend')).toBeGreaterThan(0);
+});
