@@ -9,7 +9,7 @@
 //     On minikube's none driver an image cannot be in Docker and missing from the node, so the
 //     load measured is the transfer itself: the adapter's `minikube image load` plus the listing
 //     that checks it, against the bare `minikube image load`.
-// Usage: node -r @swc-node/register bench/cluster-kinds-bench.ts [runs=7] [loadRuns=3]
+// Usage: node -r @swc-node/register bench/cluster-kinds-bench.ts [runs=7] [loadRuns=3] [kinds=embedded,kind,minikube]
 // The images are the todo app's, built by any deploy (the newest todo-frontend/todo-backend tags in Docker).
 import execa from 'execa';
 import { appendFileSync, mkdirSync } from 'fs';
@@ -25,6 +25,7 @@ import { median } from './lib/timing';
 
 const runs = Number(process.argv[2] ?? 7);
 const loadRuns = Number(process.argv[3] ?? 3);
+const kinds = (process.argv[4] ?? 'embedded,kind,minikube').split(',');
 const PATH = `/var/cache/nx-k8s/bin:${process.env.PATH}`;
 process.env.PATH = PATH;
 
@@ -123,51 +124,59 @@ async function main() {
   const images = [await newestImage('todo-frontend'), await newestImage('todo-backend')];
   say(`cluster-kinds-bench ${new Date().toISOString()} runs=${runs} loadRuns=${loadRuns} images ${images.map((i) => i.ref).join(', ')}`);
 
-  const local = await clusterUp();
-  const address = local.containerdAddress;
-  await measure(
-    {
-      name: 'embedded (containerd)',
-      target: { kind: 'containerd', address },
-      view: new ClusterView(local.kubeconfig, address),
-      list: () => execa('ctr', ['--address', address, '-n', 'k8s.io', 'images', 'list']),
-      load: (ref) => execa('sh', ['-c', 'docker save "$1" | ctr --address "$2" -n k8s.io images import -', 'sh', ref, address]),
-    },
-    images,
-  );
-
-  const upStart = Date.now();
-  const kind = await kindUp(1);
-  say(`kind up (2 nodes): ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
-  const readyStart = Date.now();
-  await execa('bash', [kindCluster, 'up'], { env: { ...process.env, NX_K8S_KIND_WORKERS: '1' } });
-  say(`kind up on a Ready cluster: ${((Date.now() - readyStart) / 1000).toFixed(1)} s`);
-  await measure(
-    {
-      name: 'kind (2 nodes)',
-      target: { kind: 'kind', name: 'nx-k8s' },
-      view: ClusterView.kind(kind.kubeconfig, kind.nodes),
-      list: async () => {
-        const nodes = (await execa('kind', ['get', 'nodes', '--name', 'nx-k8s'])).stdout.split('\n').filter(Boolean);
-        await Promise.all(nodes.map((n) => execa('docker', ['exec', n, 'ctr', '-n', 'k8s.io', 'images', 'list'])));
+  if (kinds.includes('embedded')) {
+    const local = await clusterUp();
+    const address = local.containerdAddress;
+    await measure(
+      {
+        name: 'embedded (containerd)',
+        target: { kind: 'containerd', address },
+        view: new ClusterView(local.kubeconfig, address),
+        list: () => execa('ctr', ['--address', address, '-n', 'k8s.io', 'images', 'list']),
+        load: (ref) => execa('sh', ['-c', 'docker save "$1" | ctr --address "$2" -n k8s.io images import -', 'sh', ref, address]),
       },
-      load: (ref) => execa('kind', ['load', 'docker-image', '--name', 'nx-k8s', ref]),
-    },
-    images,
-  );
+      images,
+    );
+  }
 
-  // minikube's none driver takes the host's kubelet ports: kind and the embedded cluster step aside.
-  await execa('bash', [kindCluster, 'down']);
-  await execa('bash', [localCluster, 'down']);
-  const mkStart = Date.now();
-  await execa('bash', [minikubeCluster, 'up']);
-  say(`minikube up (none driver): ${((Date.now() - mkStart) / 1000).toFixed(1)} s`);
-  const mkReady = Date.now();
-  await execa('bash', [minikubeCluster, 'up']);
-  say(`minikube up on a Ready cluster: ${((Date.now() - mkReady) / 1000).toFixed(1)} s`);
-  await measureMinikube(images);
-  await execa('bash', [minikubeCluster, 'down']);
-  await clusterUp();
+  if (kinds.includes('kind')) {
+    const upStart = Date.now();
+    const kind = await kindUp(1);
+    say(`kind up (2 nodes): ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
+    const readyStart = Date.now();
+    await execa('bash', [kindCluster, 'up'], { env: { ...process.env, NX_K8S_KIND_WORKERS: '1' } });
+    say(`kind up on a Ready cluster: ${((Date.now() - readyStart) / 1000).toFixed(1)} s`);
+    await measure(
+      {
+        name: 'kind (2 nodes)',
+        target: { kind: 'kind', name: 'nx-k8s' },
+        view: ClusterView.kind(kind.kubeconfig, kind.nodes),
+        list: async () => {
+          const nodes = (await execa('kind', ['get', 'nodes', '--name', 'nx-k8s'])).stdout.split('\n').filter(Boolean);
+          await Promise.all(nodes.map((n) => execa('docker', ['exec', n, 'ctr', '-n', 'k8s.io', 'images', 'list'])));
+        },
+        load: (ref) => execa('kind', ['load', 'docker-image', '--name', 'nx-k8s', ref]),
+      },
+      images,
+    );
+    await execa('bash', [kindCluster, 'down']);
+  }
+
+  if (kinds.includes('minikube')) {
+    // minikube's none driver takes the host's kubelet ports: the embedded cluster steps aside
+    // (and comes back after); up from no minikube at all.
+    await execa('bash', [localCluster, 'down']);
+    await execa('bash', [minikubeCluster, 'down']);
+    const mkStart = Date.now();
+    await execa('bash', [minikubeCluster, 'up']);
+    say(`minikube up (none driver): ${((Date.now() - mkStart) / 1000).toFixed(1)} s`);
+    const mkReady = Date.now();
+    await execa('bash', [minikubeCluster, 'up']);
+    say(`minikube up on a Ready cluster: ${((Date.now() - mkReady) / 1000).toFixed(1)} s`);
+    await measureMinikube(images);
+    await execa('bash', [minikubeCluster, 'down']);
+    await clusterUp();
+  }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   appendFileSync(join(__dirname, 'results', 'latest.txt'), `${lines.join('\n')}\n\n`);
 }

@@ -68,6 +68,12 @@ test("the kube context is minikube's own: named minikube, with minikube's extens
   expect(ext).toEqual([expect.objectContaining({ name: 'context_info', extension: expect.objectContaining({ provider: 'minikube.sigs.k8s.io' }) })]);
 });
 
+test("minikube docker-env is refused by the none driver (the plugin never uses it: it loads from the host's Docker)", async () => {
+  const r = await execa('minikube', ['-p', 'minikube', 'docker-env'], { env: { ...process.env, PATH }, reject: false });
+  expect(r.exitCode).toBe(51);
+  expect(r.stderr).toContain("'none' driver does not support 'minikube docker-env' command");
+});
+
 test('fresh deploy: builds, finds each image in the node (the Docker that built it) and installs', async () => {
   const run = await deploy('fresh deploy');
   expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
