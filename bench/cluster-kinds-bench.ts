@@ -89,7 +89,9 @@ async function measure(k: Kind, images: ImageRecord[]) {
   }
 }
 
-async function measureMinikube(images: ImageRecord[]) {
+async function measureMinikube(images: ImageRecord[], kubeconfig: string) {
+  // As the plugin runs it: with the kube context it detected minikube from.
+  process.env.KUBECONFIG = kubeconfig;
   const target: ClusterTarget = { kind: 'minikube', profile: 'minikube' };
   const first = { repository: images[0].repository, tag: images[0].tag, ref: images[0].ref };
   const check: number[] = [];
@@ -173,7 +175,8 @@ async function main() {
     const mkReady = Date.now();
     await execa('bash', [minikubeCluster, 'up']);
     say(`minikube up on a Ready cluster: ${((Date.now() - mkReady) / 1000).toFixed(1)} s`);
-    await measureMinikube(images);
+    await measureMinikube(images, (await execa('bash', [minikubeCluster, 'kubeconfig'])).stdout.trim());
+    delete process.env.KUBECONFIG;
     await execa('bash', [minikubeCluster, 'down']);
     await clusterUp();
   }
