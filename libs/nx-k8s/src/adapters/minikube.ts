@@ -7,11 +7,14 @@ export interface MinikubeImage {
   repoTags: string[];
 }
 
-/** `minikube image ls --format json`: the docker runtime strips `sha256:` and adds docker.io/library/. */
+/**
+ * `minikube image ls --format json`: the docker runtime strips `sha256:` and adds docker.io/library/;
+ * an image without a name (one a container still runs after its tag was removed) is listed as `<none>`, no name.
+ */
 export function parseImageList(stdout: string): MinikubeImage[] {
   return (JSON.parse(stdout || '[]') as Array<{ id: string; repoTags?: string[] }>).map((i) => ({
     id: i.id.startsWith('sha256:') ? i.id : `sha256:${i.id}`,
-    repoTags: i.repoTags ?? [],
+    repoTags: (i.repoTags ?? []).filter((t) => !t.includes('<none>')),
   }));
 }
 

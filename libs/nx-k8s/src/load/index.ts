@@ -107,18 +107,16 @@ export async function loadImage(record: ImageRecord, target: ClusterTarget, run:
       if (action === 'present') return 'already present';
       // An image known by ID only has no name to tag from: transfer it.
       const source = images.find((i) => i.id === record.id)?.repoTags[0];
-      if (action === 'retag' && source) {
-        await mk.tag(source, record.ref);
-        return 'tagged (image ID already present, no transfer)';
-      }
-      await mk.load(record.ref);
-      // minikube image load exits 0 when the load itself failed: its listing decides.
+      const tagged = action === 'retag' && source;
+      if (tagged) await mk.tag(source, record.ref);
+      else await mk.load(record.ref);
+      // minikube image load and image tag exit 0 when they failed: its listing decides.
       const name = normalizeRef(record.ref);
       if (!minikubeHeld(await mk.images()).some((i) => i.names.includes(name)))
         throw new Error(
-          `minikube -p ${target.profile} image load ${record.ref} exited 0 but the profile does not list ${name}. Fix: run it by hand with --alsologtostderr to see why the load failed (often no space left: df -h, docker system df), then rerun`,
+          `minikube -p ${target.profile} image ${tagged ? `tag ${source}` : 'load'} ${record.ref} exited 0 but the profile does not list ${name}. Fix: run it by hand with --alsologtostderr to see why it failed (often no space left: df -h, docker system df), then rerun`,
         );
-      return 'loaded';
+      return tagged ? 'tagged (image ID already present, no transfer)' : 'loaded';
     }
     case 'kind': {
       const wanted = wantedBy(record);

@@ -147,6 +147,23 @@ describe('loadImage through stand-ins for the process and network boundary', () 
       'minikube -p dev image ls --format json',
     ]);
   });
+  it('minikube: an image held by ID only (listed as <none>) is loaded, not tagged from <none>; a tag that exits 0 but did nothing is an error', async () => {
+    const id = `sha256:${'2'.repeat(64)}`;
+    let listing = [{ id: '2'.repeat(64), repoTags: ['<none>:<none>'] }];
+    const calls: string[] = [];
+    const minikube: Runner = async (program, args) => {
+      calls.push([program, ...args].join(' '));
+      if (args.includes('load')) listing = [{ id: '2'.repeat(64), repoTags: ['docker.io/library/todo-frontend:nx-9'] }];
+      return { exitCode: 0, stdout: JSON.stringify(listing), stderr: '' };
+    };
+    const target = { kind: 'minikube' as const, profile: 'minikube' };
+    expect(await loadImage(record('todo-frontend', 'nx-9', id), target, minikube)).toBe('loaded');
+    expect(calls.filter((c) => c.includes(' tag '))).toEqual([]);
+    listing = [{ id: '2'.repeat(64), repoTags: ['docker.io/library/other:1'] }];
+    await expect(loadImage(record('todo-frontend', 'nx-8', id), target, minikube)).rejects.toThrow(
+      /^minikube -p minikube image tag docker\.io\/library\/other:1 todo-frontend:nx-8 exited 0 but the profile does not list docker\.io\/library\/todo-frontend:nx-8\. Fix: /,
+    );
+  });
   it('kind: a load that exits 0 while a node still lacks the image is an error naming the node', async () => {
     const header = ctrListing.split('\n')[0] + '\n';
     const kind: Runner = async (program, args) =>
