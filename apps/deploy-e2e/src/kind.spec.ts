@@ -6,8 +6,8 @@ import execa from 'execa';
 import { existsSync } from 'fs';
 import { ClusterView, kindUp } from './support/cluster';
 import { forwardSurvivesPodReplacement } from './support/forward';
-import { viaForward } from './support/http';
-import { cached, executed, kindCluster, NxRun, Workspace } from './support/workspace';
+import { deploy, noOpKeepsPods, oneAppChanged, workOf } from './support/scenarios';
+import { kindCluster, Workspace } from './support/workspace';
 import { LOAD, RELEASE, CLUSTER_WORK } from './support/todo-tasks';
 
 let ws: Workspace;
@@ -15,15 +15,7 @@ let cluster: ClusterView;
 let nodes: string[];
 const summary: string[] = [];
 
-const workOf = (run: NxRun) => executed(run).filter((t) => CLUSTER_WORK.includes(t));
 const imageRecord = (project: string) => JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
-
-async function deploy(name: string) {
-  const run = await ws.nx(['run-many', '-t', 'deploy']);
-  summary.push(`${name.padEnd(36)} ran: ${workOf(run).join(', ') || '-'}  (${run.seconds.toFixed(1)} s, ${cached(run).length} cache hits)`);
-  if (run.exitCode !== 0) throw new Error(`${name}: nx exited ${run.exitCode}\n${run.output.slice(-4000)}`);
-  return run;
-}
 
 async function up() {
   const c = await kindUp(1);
@@ -50,7 +42,7 @@ afterAll(async () => {
 
 test('fresh deploy: builds, loads into both nodes and installs', async () => {
   expect(nodes).toEqual(['nx-k8s-control-plane', 'nx-k8s-worker']);
-  const run = await deploy('fresh deploy');
+  const run = await deploy(ws, summary, 'fresh deploy');
   expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
   expect(run.output).toMatch(/loaded: todo-frontend:nx-[0-9a-f]+ in kind cluster nx-k8s/);
   expect(await cluster.release()).toMatchObject({ status: 'deployed' });
@@ -62,23 +54,11 @@ test('fresh deploy: builds, loads into both nodes and installs', async () => {
 });
 
 test('no-op: every cluster task is a cache hit, same pods', async () => {
-  const uids = await cluster.podUids();
-  const run = await deploy('nothing changed');
-  expect(workOf(run)).toEqual([]);
-  expect(cached(run)).toEqual(expect.arrayContaining(CLUSTER_WORK));
-  expect(await cluster.podUids()).toEqual(uids);
+  await noOpKeepsPods(ws, cluster, summary);
 });
 
 test('one app changed: frontend build + load, one upgrade; backend pods untouched', async () => {
-  const before = await cluster.podUids();
-  const page = 'apps/frontend/app/page.tsx';
-  ws.write(page, ws.read(page).replace('<h1>Todos</h1>', '<h1>Todos (kind)</h1>'));
-  ws.commit('e2e: frontend change on kind');
-  const run = await deploy('frontend source');
-  expect(workOf(run)).toEqual(['frontend:docker-build', 'frontend:minikube-load', RELEASE].sort());
-  expect((await cluster.podUids())['backend']).toEqual(before['backend']);
-  const html = await viaForward(cluster.kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
-  expect(html).toContain('Todos (kind)');
+  await oneAppChanged(ws, cluster, summary, 'Todos (kind)');
 });
 
 test('image removed from one node: the load runs (into that node), the build does not', async () => {
@@ -87,11 +67,11 @@ test('image removed from one node: the load runs (into that node), the build doe
   const worker = cluster.nodeCtrs.filter((n) => n.includes('nx-k8s-worker'));
   await cluster.removeContentFromNode(name, worker);
   expect(await cluster.nodeImages()).not.toContain(name);
-  const run = await deploy('image removed from the worker');
+  const run = await deploy(ws, summary, 'image removed from the worker');
   expect(workOf(run)).toEqual(['frontend:minikube-load']);
   expect(run.output).toMatch(/loaded: todo-frontend:nx-[0-9a-f]+ in kind cluster nx-k8s/);
   expect(await cluster.nodeImages()).toContain(name);
-  expect(workOf(await deploy('the next deploy'))).toEqual([]);
+  expect(workOf(await deploy(ws, summary, 'the next deploy'))).toEqual([]);
 });
 
 test('port-forward serves the app and survives a killed pod', async () => {
@@ -108,7 +88,7 @@ test('cluster deleted and recreated: every image loaded again and installed, no 
   expect((await dangling()).filter((v) => !before.includes(v))).toEqual([]);
   expect(existsSync(cluster.kubeconfig)).toBe(false);
   await up();
-  const run = await deploy('cluster recreated');
+  const run = await deploy(ws, summary, 'cluster recreated');
   expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());
   expect(await cluster.release()).toMatchObject({ status: 'deployed' });
   expect(await cluster.replicas('todo-backend')).toBeGreaterThan(0);

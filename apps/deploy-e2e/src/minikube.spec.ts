@@ -11,7 +11,8 @@ import { loadImage } from '../../../libs/nx-k8s/src/load';
 import { ClusterView } from './support/cluster';
 import { forwardSurvivesPodReplacement } from './support/forward';
 import { viaForward } from './support/http';
-import { cached, executed, localCluster, minikubeCluster, NxRun, Workspace } from './support/workspace';
+import { deploy, noOpKeepsPods, oneAppChanged, workOf } from './support/scenarios';
+import { localCluster, minikubeCluster, Workspace } from './support/workspace';
 import { LOAD, RELEASE, CLUSTER_WORK } from './support/todo-tasks';
 
 const PATH = `/var/cache/nx-k8s/bin:${process.env.PATH}`;
@@ -25,17 +26,9 @@ const summary: string[] = [];
 const daemonJson = () => (existsSync('/etc/docker/daemon.json') ? readFileSync('/etc/docker/daemon.json', 'utf8') : null);
 let daemonJsonBefore: string | null;
 
-const workOf = (run: NxRun) => executed(run).filter((t) => CLUSTER_WORK.includes(t));
 const imageRecord = (project: string) => JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
 const dockerId = async (ref: string) => (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', ref], { reject: false })).stdout || null;
 const k8sContainers = async () => (await execa('docker', ['ps', '-aq', '--filter', 'name=^k8s_'])).stdout.split('\n').filter(Boolean);
-
-async function deploy(name: string) {
-  const run = await ws.nx(['run-many', '-t', 'deploy']);
-  summary.push(`${name.padEnd(36)} ran: ${workOf(run).join(', ') || '-'}  (${run.seconds.toFixed(1)} s, ${cached(run).length} cache hits)`);
-  if (run.exitCode !== 0) throw new Error(`${name}: nx exited ${run.exitCode}\n${run.output.slice(-4000)}`);
-  return run;
-}
 
 async function up() {
   await execa('bash', [minikubeCluster, 'up'], { stdio: 'inherit' });
@@ -75,7 +68,7 @@ test("minikube docker-env is refused by the none driver (the plugin never uses i
 });
 
 test('fresh deploy: builds, finds each image in the node (the Docker that built it) and installs', async () => {
-  const run = await deploy('fresh deploy');
+  const run = await deploy(ws, summary, 'fresh deploy');
   expect(workOf(run)).toEqual([...CLUSTER_WORK].sort());
   expect(run.output).toMatch(/already present: todo-frontend:nx-[0-9a-f]+ in minikube profile minikube/);
   expect(await cluster.release()).toMatchObject({ status: 'deployed' });
@@ -86,23 +79,11 @@ test('fresh deploy: builds, finds each image in the node (the Docker that built 
 });
 
 test('no-op: every cluster task is a cache hit, same pods', async () => {
-  const uids = await cluster.podUids();
-  const run = await deploy('nothing changed');
-  expect(workOf(run)).toEqual([]);
-  expect(cached(run)).toEqual(expect.arrayContaining(CLUSTER_WORK));
-  expect(await cluster.podUids()).toEqual(uids);
+  await noOpKeepsPods(ws, cluster, summary);
 });
 
 test('one app changed: frontend build + load, one upgrade; backend pods untouched', async () => {
-  const before = await cluster.podUids();
-  const page = 'apps/frontend/app/page.tsx';
-  ws.write(page, ws.read(page).replace('<h1>Todos</h1>', '<h1>Todos (minikube)</h1>'));
-  ws.commit('e2e: frontend change on minikube');
-  const run = await deploy('frontend source');
-  expect(workOf(run)).toEqual(['frontend:docker-build', 'frontend:minikube-load', RELEASE].sort());
-  expect((await cluster.podUids())['backend']).toEqual(before['backend']);
-  const html = await viaForward(kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
-  expect(html).toContain('Todos (minikube)');
+  await oneAppChanged(ws, cluster, summary, 'Todos (minikube)');
 });
 
 test('image removed from the node: the load runs (and rebuilds it, the node being the build daemon), the build task does not', async () => {
@@ -110,11 +91,11 @@ test('image removed from the node: the load runs (and rebuilds it, the node bein
   // Untagged (the running pod keeps the image itself): `minikube image ls` no longer lists the name.
   await execa('docker', ['rmi', '-f', fe.ref]);
   expect(await dockerId(fe.ref)).toBeNull();
-  const run = await deploy('image removed from the node');
+  const run = await deploy(ws, summary, 'image removed from the node');
   expect(workOf(run)).toEqual(['frontend:minikube-load']);
   expect(run.output).toContain(`${fe.ref} is not in Docker (Nx restored its record from cache): rebuilding it`);
   expect(await dockerId(fe.ref)).not.toBeNull();
-  expect(workOf(await deploy('the next deploy'))).toEqual([]);
+  expect(workOf(await deploy(ws, summary, 'the next deploy'))).toEqual([]);
 });
 
 test('the adapter against real minikube: image load is checked by listing, image tag retags without a transfer', async () => {
@@ -140,6 +121,34 @@ test('the adapter against real minikube: image load is checked by listing, image
   expect((await mk.images()).find((i) => i.repoTags.includes(`docker.io/library/${fe.ref}`))?.id).toBe(id);
 });
 
+test('back and forth between two pages, from two clones sharing one Nx cache: the cluster follows every edit, no page built twice', async () => {
+  const clones = [new Workspace(kubeconfig, true), new Workspace(kubeconfig, true)];
+  const page = 'apps/frontend/app/page.tsx';
+  const pristine = clones[0].read(page);
+  const refs = new Map<string, string>();
+  try {
+    // Clone 0 and 1 alternate; each title is built once, then comes back from the other clone's cache.
+    for (const [i, title] of ['Todos (A)', 'Todos (B)', 'Todos (B)', 'Todos (A)', 'Todos (B)'].entries()) {
+      const w = clones[i % 2];
+      w.write(page, pristine.replace('<h1>Todos</h1>', `<h1>${title}</h1>`));
+      w.commit(`e2e: ${title}`);
+      const run = await deploy(w, summary, `${title} from clone ${i % 2}`);
+      const ref = (await cluster.deploymentImages())['todo-frontend'];
+      if (refs.has(title)) {
+        expect(ref).toBe(refs.get(title));
+        expect(workOf(run)).not.toContain('frontend:docker-build');
+      }
+      refs.set(title, ref);
+      expect(await dockerId(ref)).not.toBeNull();
+      const html = await viaForward(kubeconfig, 'todo-frontend', 3000, async (b) => (await fetch(`${b}/`)).text());
+      expect(html).toContain(title);
+    }
+    expect(refs.get('Todos (A)')).not.toBe(refs.get('Todos (B)'));
+  } finally {
+    for (const c of clones) c.remove();
+  }
+});
+
 test('port-forward serves the app and survives a killed pod', async () => {
   summary.push(await forwardSurvivesPodReplacement(ws, cluster));
 });
@@ -154,7 +163,7 @@ test('cluster deleted and recreated: every load runs again and the release is in
   expect(daemonJson()).toBe(daemonJsonBefore);
   expect(existsSync(kubeconfig)).toBe(false);
   await up();
-  const run = await deploy('cluster recreated');
+  const run = await deploy(ws, summary, 'cluster recreated');
   expect(workOf(run)).toEqual([...LOAD, RELEASE].sort());
   expect(await cluster.release()).toMatchObject({ status: 'deployed' });
   expect(await cluster.replicas('todo-backend')).toBeGreaterThan(0);
