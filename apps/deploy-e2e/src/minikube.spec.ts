@@ -25,6 +25,14 @@ const summary: string[] = [];
 /** /etc/docker/daemon.json, which minikube rewrites (null: there is none). */
 const daemonJson = () => (existsSync('/etc/docker/daemon.json') ? readFileSync('/etc/docker/daemon.json', 'utf8') : null);
 let daemonJsonBefore: string | null;
+/** The host's KUBE-* iptables chains (kube-proxy's and the kubelet's), which minikube's add. */
+const kubeChains = async () =>
+  (await execa('iptables-save')).stdout
+    .split('\n')
+    .filter((l) => l.startsWith(':KUBE-'))
+    .map((l) => l.split(' ')[0])
+    .sort();
+let chainsBefore: string[];
 
 const imageRecord = (project: string) => JSON.parse(ws.read(`dist/nx-k8s/${project}/image.json`)) as { ref: string; id: string };
 const dockerId = async (ref: string) => (await execa('docker', ['image', 'inspect', '-f', '{{.Id}}', ref], { reject: false })).stdout || null;
@@ -43,6 +51,7 @@ beforeAll(async () => {
   // From no minikube at all, so the host's files before it are known.
   await execa('bash', [minikubeCluster, 'down'], { stdio: 'inherit' });
   daemonJsonBefore = daemonJson();
+  chainsBefore = await kubeChains();
   await up();
   await execa('helm', ['uninstall', 'todo-app', '-n', 'default', '--wait'], { env: { ...process.env, KUBECONFIG: kubeconfig, PATH }, reject: false });
   ws = new Workspace(kubeconfig);
@@ -155,12 +164,13 @@ test('port-forward serves the app and survives a killed pod', async () => {
 
 test('cluster deleted and recreated: every load runs again and the release is installed, no build', async () => {
   await execa('bash', [minikubeCluster, 'down'], { stdio: 'inherit' });
-  // Nothing of it left: no pod container or process, the host's files as they were, no kubeconfig.
+  // Nothing of it left: no pod container or process, the host's files and iptables chains as they were, no kubeconfig.
   expect(await k8sContainers()).toEqual([]);
   expect((await execa('pgrep', ['-af', '^(/var/lib/minikube/binaries/|[^ ]*/cri-dockerd )'], { reject: false })).stdout).toBe('');
   for (const f of ['/etc/init.d/kubelet', '/var/lib/minikube', '/etc/kubernetes', '/etc/cni/net.d/1-k8s.conflist', '/var/run/cri-dockerd.sock'])
     expect(existsSync(f) ? f : null).toBeNull();
   expect(daemonJson()).toBe(daemonJsonBefore);
+  expect(await kubeChains()).toEqual(chainsBefore);
   expect(existsSync(kubeconfig)).toBe(false);
   await up();
   const run = await deploy(ws, summary, 'cluster recreated');

@@ -46,12 +46,13 @@ set -euo pipefail
 name="${1:-}" action="${2:-}"
 run=/run/nx-k8s-minikube logs="${NX_K8S_LOGS:-/var/log/nx-k8s}/minikube"
 mkdir -p "$run" "$logs"
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A zombie is not alive (this host's PID 1 may never reap it).
+alive() { [ -s "$1" ] && grep -qv '^State:[[:space:]]*Z' <(grep '^State:' "/proc/$(cat "$1")/status" 2>/dev/null); }
 stop_pid() {
   alive "$1" || { rm -f "$1"; return 0; }
   local pid; pid="$(cat "$1")"
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do alive "$1" || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$1"
 }
