@@ -136,8 +136,9 @@ test('back and forth between two pages, from two clones sharing one Nx cache: th
   const pristine = clones[0].read(page);
   const refs = new Map<string, string>();
   try {
-    // Clone 0 and 1 alternate; each title is built once, then comes back from the other clone's cache.
-    for (const [i, title] of ['Todos (A)', 'Todos (B)', 'Todos (B)', 'Todos (A)', 'Todos (B)'].entries()) {
+    // Clone 0 and 1 alternate, each clone's page changing every time; each title is built once,
+    // then comes back from the other clone's cache.
+    for (const [i, title] of ['Todos (A)', 'Todos (B)', 'Todos (B)', 'Todos (A)', 'Todos (A)', 'Todos (B)'].entries()) {
       const w = clones[i % 2];
       w.write(page, pristine.replace('<h1>Todos</h1>', `<h1>${title}</h1>`));
       w.commit(`e2e: ${title}`);
