@@ -1,5 +1,6 @@
 // `dev` against the real cluster, in one running task: a frontend edit served through the same
-// forwarded URL (timed against its cycle), a values edit that only upgrades, a broken template
+// forwarded URL (how long after its cycle is printed, not asserted: bench/dev-bench.ts measures
+// it), a values edit that only upgrades, a broken template
 // that leaves the release serving, the logs throughout, and nothing left after Ctrl-C.
 import execa from 'execa';
 import { existsSync } from 'fs';
@@ -63,7 +64,7 @@ test('the first cycle deploys, opens the forwards, follows the logs, and says wh
   await ws.until(dev, 'the access log line', new RegExp(`\\[backend todo-backend-[\\w-]+/[^\\]]+\\].*GET /api/todos\\?${marker}=1`), 15_000);
 });
 
-test('a frontend edit is served through the same URL within its cycle plus 2 s; only the frontend is rebuilt', async () => {
+test('a frontend edit is served through the same URL; only the frontend is rebuilt', async () => {
   const marker = `dev-edit-${Date.now()}`;
   const source = 'apps/frontend/app/page.tsx';
   const savedAt = Date.now();
@@ -84,7 +85,10 @@ test('a frontend edit is served through the same URL within its cycle plus 2 s; 
     `frontend edit: served ${served.toFixed(1)} s after the save; its cycle (nx run: build, load, rollout) took ${cycle.toFixed(1)} s`,
     line.slice(2),
   );
-  expect(served).toBeLessThanOrEqual(cycle + 2);
+  // The same forward serves it: dev neither reopened the forwards nor moved them to other ports.
+  const record = JSON.parse(ws.read('dist/nx-k8s/todo-app/forwards.json')) as { urls: Record<string, string> };
+  expect(record.urls['todo-frontend']).toBe(frontendUrl);
+  expect(plain(dev.output).match(/open: http:\/\//g)).toHaveLength(1);
 });
 
 test('a values edit upgrades only: no build, no load', async () => {
