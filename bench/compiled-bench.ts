@@ -8,50 +8,26 @@
 // kubectl, ctr and waiting for pods), medians.
 // Usage: node -r @swc-node/register bench/compiled-bench.ts [runs=7]
 import execa from 'execa';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { appendFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { clusterUp } from '../apps/deploy-e2e/src/support/cluster';
-import { repoRoot, Workspace } from '../apps/deploy-e2e/src/support/workspace';
+import { Workspace } from '../apps/deploy-e2e/src/support/workspace';
 import { median, Timed, toolShims } from './lib/timing';
+import { installTarball } from './lib/variants';
 
 const runs = Number(process.argv[2] ?? 7);
 
-async function installTarball(ws: Workspace, packDir: string) {
-  await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build'], { cwd: repoRoot, env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' } });
-  await execa('npm', ['pack', '--pack-destination', packDir], { cwd: join(repoRoot, 'libs/nx-k8s') });
-  const tarball = join(
-    packDir,
-    readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
-  );
-  // A real directory, not the workspace link: Nx then loads dist/ as it does for any installed plugin.
-  rmSync(join(ws.dir, 'node_modules/nx-k8s'), { force: true });
-  mkdirSync(join(ws.dir, 'node_modules/nx-k8s'));
-  await execa('tar', ['-xzf', tarball, '--strip-components=1', '-C', join(ws.dir, 'node_modules/nx-k8s')]);
-  // Without the repository's TypeScript path, `nx-k8s` resolves to that package.
-  const tsconfig = JSON.parse(ws.read('tsconfig.base.json'));
-  delete tsconfig.compilerOptions.paths['nx-k8s'];
-  ws.write('tsconfig.base.json', JSON.stringify(tsconfig, null, 2) + '\n');
-  const project = JSON.parse(ws.read('charts/todo-app/project.json'));
-  project.targets['helm-install'].options.namespace = 'bench-compiled';
-  ws.write('charts/todo-app/project.json', JSON.stringify(project, null, 2) + '\n');
-  ws.commit('bench: the plugin from its packed tarball, release in its own namespace');
-}
-
 async function main() {
   const { kubeconfig } = await clusterUp();
-  const packDir = mkdtempSync(join(tmpdir(), 'nx-k8s-pack-'));
   const clones = { source: new Workspace(kubeconfig), compiled: new Workspace(kubeconfig) };
   const shims = toolShims();
   try {
-    await installTarball(clones.compiled, packDir);
+    await installTarball(clones.compiled, 'bench-compiled');
     const nx = async (ws: Workspace, args: string[]) => {
       const r = await execa(join(ws.dir, 'node_modules/.bin/nx'), args, { cwd: ws.dir, env: shims.env(ws.env), reject: false, all: true });
       if (r.exitCode !== 0) throw new Error(`nx ${args.join(' ')} failed in ${ws.dir}:\n${r.all?.slice(-3000)}`);
       return r.all ?? '';
     };
-    const loaded = await nx(clones.compiled, ['show', 'project', 'todo-app', '--json']);
-    if (!loaded.includes('nx-k8s:helm-install')) throw new Error('the compiled clone did not infer the release targets');
     for (const [name, ws] of Object.entries(clones)) {
       console.log(`warming up ${name}: first deploy (builds, loads, install)`);
       await nx(ws, ['run-many', '-t', 'deploy']);
@@ -84,7 +60,6 @@ async function main() {
     });
     Object.values(clones).forEach((ws) => ws.remove());
     shims.remove();
-    rmSync(packDir, { recursive: true, force: true });
   }
 }
 

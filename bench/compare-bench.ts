@@ -1,0 +1,126 @@
+// nx-k8s side by side with its baselines, in one run on one cluster, interleaved (the order
+// rotates each round), medians:
+//   - plugin:   `nx run-many -t deploy` with the plugin as a user installs it (packed tarball);
+//   - floor:    the same task graph with nx:noop targets (bench/lib/variants.ts): Nx's own cost;
+//   - skaffold: `skaffold run` (built here, bench/skaffold/) pushing to a loopback registry;
+//   - naive:    bench/naive-deploy.sh, what a script does by hand.
+// Scenarios: (1) nothing changed; (2) the frontend's page edited and committed; in (2) the
+// plugin's overhead beyond docker/helm/kubectl/ctr and pods starting, and the bytes each
+// moves to the node. Each deploying variant has its own namespace, so none undoes another.
+// Usage: node -r @swc-node/register bench/compare-bench.ts [runs=7]
+import execa from 'execa';
+import { appendFileSync, mkdirSync } from 'fs';
+import { join } from 'path';
+import { clusterUp } from '../apps/deploy-e2e/src/support/cluster';
+import { Workspace } from '../apps/deploy-e2e/src/support/workspace';
+import { median, toolShims } from './lib/timing';
+import { installTarball, makeNxFloor, makeSkaffold, nxIn, startRegistry } from './lib/variants';
+
+const runs = Number(process.argv[2] ?? 7);
+const variants = ['plugin', 'floor', 'skaffold', 'naive'] as const;
+type Variant = (typeof variants)[number];
+const namespaces = { plugin: 'bench-nxk8s', skaffold: 'bench-skaffold', naive: 'bench-naive' };
+
+async function main() {
+  const { kubeconfig } = await clusterUp();
+  const registry = await startRegistry();
+  const ws: Record<Variant, Workspace> = {
+    plugin: new Workspace(kubeconfig),
+    floor: new Workspace(kubeconfig),
+    skaffold: new Workspace(kubeconfig),
+    naive: new Workspace(kubeconfig),
+  };
+  const shims = toolShims();
+  const helm = (args: string[]) => execa('helm', args, { env: ws.plugin.env, reject: false });
+  let removeSkaffold = () => undefined as void;
+  try {
+    await installTarball(ws.plugin, namespaces.plugin);
+    console.log(`floor: ${await makeNxFloor(ws.floor)} plugin targets made nx:noop`);
+    const skaffold = await makeSkaffold(ws.skaffold, registry.host);
+    removeSkaffold = skaffold.remove;
+    const deploy: Record<Variant, () => Promise<unknown>> = {
+      plugin: () => nxIn(ws.plugin, ['run-many', '-t', 'deploy'], shims.env(ws.plugin.env)),
+      floor: () => nxIn(ws.floor, ['run-many', '-t', 'deploy']),
+      skaffold: async () => {
+        const r = await execa(skaffold.bin, skaffold.argv, { cwd: ws.skaffold.dir, env: skaffold.env, reject: false, all: true });
+        if (r.exitCode !== 0) throw new Error(`skaffold run failed:\n${r.all?.slice(-3000)}`);
+      },
+      naive: () =>
+        execa('bash', [join(__dirname, 'naive-deploy.sh')], {
+          cwd: ws.naive.dir,
+          env: { ...ws.naive.env, NAIVE_TAG: `naive-${ws.naive.git(['rev-parse', '--short', 'HEAD']).stdout}`, NAIVE_NAMESPACE: namespaces.naive },
+        }),
+    };
+    const revision = async (ns: string) => Number(JSON.parse((await helm(['status', 'todo-app', '-n', ns, '-o', 'json'])).stdout || '{}').version ?? 0);
+
+    for (const v of variants) {
+      console.log(`warming up ${v}: first deploy (builds, loads, install)`);
+      await deploy[v]();
+    }
+    await deploy.floor(); // its cache, as the plugin's is after a deploy
+
+    const order = (i: number) => variants.map((_, k) => variants[(k + i) % variants.length]);
+    const noop: Record<Variant, number[]> = { plugin: [], floor: [], skaffold: [], naive: [] };
+    const upgrades = { plugin: 0, skaffold: 0 };
+    for (let i = 0; i < runs; i++) {
+      for (const v of order(i)) {
+        const before = v === 'plugin' || v === 'skaffold' ? await revision(namespaces[v]) : 0;
+        noop[v].push((await shims.timed(deploy[v])).wall);
+        if (v === 'plugin' || v === 'skaffold') upgrades[v] += (await revision(namespaces[v])) - before;
+      }
+    }
+
+    const changed: Record<Variant, number[]> = { plugin: [], floor: [], skaffold: [], naive: [] };
+    const overhead: number[] = [];
+    const podWait: number[] = [];
+    const pushed: number[] = [];
+    const page = 'apps/frontend/app/page.tsx';
+    for (let i = 0; i < runs; i++) {
+      for (const v of order(i)) {
+        ws[v].write(page, ws[v].read(page).replace(/<h1>Todos[^<]*<\/h1>/, `<h1>Todos (bench ${v} ${i})</h1>`));
+        ws[v].commit(`bench: frontend change ${i}`);
+        const stored = v === 'skaffold' ? registry.bytes() : 0;
+        const t = await shims.timed(deploy[v]);
+        changed[v].push(t.wall);
+        if (v === 'plugin') {
+          overhead.push(t.wall - t.tools);
+          podWait.push(t.podWait);
+        }
+        if (v === 'skaffold') pushed.push(registry.bytes() - stored);
+      }
+    }
+    // What the plugin's load moves today: the whole image, as `docker save` streams it.
+    const image = JSON.parse(ws.plugin.read('dist/nx-k8s/frontend/image.json')) as { repository: string; tag: string };
+    const saved = (await execa('bash', ['-c', 'docker save "$1" | wc -c', 'save', `${image.repository}:${image.tag}`])).stdout.trim();
+
+    const f = (x: number) => x.toFixed(2);
+    const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+    const row = (what: string, m: Record<Variant, number[]>) => {
+      const p = median(m.plugin);
+      return `${what}: plugin ${f(p)} s   floor ${f(median(m.floor))} s (plugin/floor ${f(p / median(m.floor))}x)   skaffold ${f(median(m.skaffold))} s (skaffold/plugin ${f(median(m.skaffold) / p)}x)   naive ${f(median(m.naive))} s (naive/plugin ${f(median(m.naive) / p)}x)`;
+    };
+    const report = [
+      `runs per measurement: ${runs} (medians, interleaved, order rotated each round)`,
+      row('no-op deploy   ', noop),
+      `  helm revisions added by the ${runs} no-op runs: plugin ${upgrades.plugin}, skaffold ${upgrades.skaffold}`,
+      row('one app changed', changed),
+      `  plugin overhead beyond docker/helm/kubectl/ctr and ${f(median(podWait))} s of pods starting: ${f(median(overhead))} s`,
+      `  moved to the node for the one-line change: plugin ${mb(Number(saved))} (docker save of the whole image into ctr import), skaffold ${mb(median(pushed))} pushed (compressed layers the registry lacked; the node pulls the same)`,
+      `raw: ${JSON.stringify({ noop, changed, overhead, podWait, pushed, saved: Number(saved) })}`,
+    ].join('\n');
+    console.log(`\n${report}`);
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    appendFileSync(join(__dirname, 'results', 'latest.txt'), `${new Date().toISOString()} compare-bench\n${report}\n\n`);
+  } finally {
+    for (const ns of Object.values(namespaces)) await helm(['uninstall', 'todo-app', '-n', ns, '--wait']);
+    Object.values(ws).forEach((w) => w.remove());
+    shims.remove();
+    removeSkaffold();
+    await registry.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+// The workspaces the benches compare, each a clone of this repository made into one variant:
+// the plugin as a user installs it (its packed tarball), the Nx floor (the same task graph with
+// every plugin target an `nx:noop`), and the Skaffold baseline with its registry.
+import execa from 'execa';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { repoRoot, Workspace } from '../../apps/deploy-e2e/src/support/workspace';
+
+const nxEnv = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' };
+
+/** `nx` in a clone; its output when it fails. */
+export async function nxIn(ws: Workspace, args: string[], env: NodeJS.ProcessEnv = ws.env): Promise<string> {
+  const r = await execa(join(ws.dir, 'node_modules/.bin/nx'), args, { cwd: ws.dir, env, reject: false, all: true });
+  if (r.exitCode !== 0) throw new Error(`nx ${args.join(' ')} failed in ${ws.dir}:\n${r.all?.slice(-3000)}`);
+  return r.all ?? '';
+}
+
+/** The plugin from its packed tarball in the clone's node_modules (no TypeScript path to the source), its release in `namespace`. */
+export async function installTarball(ws: Workspace, namespace: string): Promise<void> {
+  const packDir = mkdtempSync(join(tmpdir(), 'nx-k8s-pack-'));
+  try {
+    await execa(join(repoRoot, 'node_modules/.bin/nx'), ['run', 'nx-k8s:build'], { cwd: repoRoot, env: nxEnv });
+    await execa('npm', ['pack', '--pack-destination', packDir], { cwd: join(repoRoot, 'libs/nx-k8s') });
+    const tarball = join(
+      packDir,
+      readdirSync(packDir).find((f) => f.endsWith('.tgz'))!,
+    );
+    // A real directory, not the workspace link: Nx then loads dist/ as it does for any installed plugin.
+    rmSync(join(ws.dir, 'node_modules/nx-k8s'), { force: true });
+    mkdirSync(join(ws.dir, 'node_modules/nx-k8s'));
+    await execa('tar', ['-xzf', tarball, '--strip-components=1', '-C', join(ws.dir, 'node_modules/nx-k8s')]);
+  } finally {
+    rmSync(packDir, { recursive: true, force: true });
+  }
+  const tsconfig = JSON.parse(ws.read('tsconfig.base.json'));
+  delete tsconfig.compilerOptions.paths['nx-k8s'];
+  ws.write('tsconfig.base.json', JSON.stringify(tsconfig, null, 2) + '\n');
+  setReleaseNamespace(ws, namespace);
+  ws.commit(`bench: the plugin from its packed tarball, release in namespace ${namespace}`);
+  const loaded = await nxIn(ws, ['show', 'project', 'todo-app', '--json']);
+  if (!loaded.includes('nx-k8s:helm-install')) throw new Error(`the clone in ${ws.dir} did not infer the release targets from the tarball`);
+}
+
+export function setReleaseNamespace(ws: Workspace, namespace: string): void {
+  const project = JSON.parse(ws.read('charts/todo-app/project.json'));
+  project.targets['helm-install'].options.namespace = namespace;
+  ws.write('charts/todo-app/project.json', JSON.stringify(project, null, 2) + '\n');
+}
+
+interface Target {
+  executor?: string;
+  options?: unknown;
+  configurations?: unknown;
+  [k: string]: unknown;
+}
+
+/**
+ * The Nx floor: every project's targets as Nx resolves them, written out explicitly, each
+ * plugin target replaced by an `nx:noop` with the same dependsOn, inputs, outputs and cache
+ * setting, and the plugin removed from nx.json. `nx run-many -t deploy` then walks the same
+ * graph and hashes the same files with none of the plugin's work. Returns the number of
+ * targets replaced.
+ */
+export async function makeNxFloor(ws: Workspace): Promise<number> {
+  const projects = JSON.parse(await nxIn(ws, ['show', 'projects', '--json'])) as string[];
+  let replaced = 0;
+  for (const name of projects) {
+    const p = JSON.parse(await nxIn(ws, ['show', 'project', name, '--json'])) as { root: string; targets: Record<string, Target> };
+    const file = join(p.root, 'project.json');
+    const config = JSON.parse(ws.read(file));
+    config.targets = Object.fromEntries(
+      Object.entries(p.targets).map(([k, t]) => {
+        if (!t.executor?.startsWith('nx-k8s:')) return [k, t];
+        replaced++;
+        const { executor: _e, options: _o, configurations: _c, ...rest } = t;
+        return [k, { ...rest, executor: 'nx:noop' }];
+      }),
+    );
+    ws.write(file, JSON.stringify(config, null, 2) + '\n');
+  }
+  const nxJson = JSON.parse(ws.read('nx.json'));
+  nxJson.plugins = (nxJson.plugins ?? []).filter((e: string | { plugin: string }) => (typeof e === 'string' ? e : e.plugin) !== 'nx-k8s');
+  ws.write('nx.json', JSON.stringify(nxJson, null, 2) + '\n');
+  ws.commit('bench: the Nx floor (the same graph, nx:noop targets, no plugin)');
+  return replaced;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Debian's docker-registry on a loopback port (Docker and containerd treat loopback as plain HTTP). */
+export async function startRegistry() {
+  const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-bench-registry-'));
+  const host = `127.0.0.1:${await freePort()}`;
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
+  const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://${host}/v2/`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (i > 100 || child.exitCode !== null) throw new Error(`docker-registry did not answer on ${host}: ${(await child).all}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    host,
+    /** Bytes the registry stores (what pushes have added, layers compressed). */
+    bytes: () => du(join(dir, 'data')),
+    async stop() {
+      child.kill('SIGTERM');
+      await child;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function du(path: string): number {
+  let total = 0;
+  const walk = (p: string) => {
+    const s = statSync(p, { throwIfNoEntry: false });
+    if (!s) return;
+    if (s.isDirectory()) readdirSync(p).forEach((e) => walk(join(p, e)));
+    else if (s.isFile()) total += s.size;
+  };
+  walk(path);
+  return total;
+}
+
+/** Skaffold, built here (bench/skaffold/build.sh), with the todo app's skaffold.yaml in the clone. */
+export async function makeSkaffold(ws: Workspace, registry: string) {
+  const bin = (await execa('bash', [join(repoRoot, 'bench/skaffold/build.sh')], { stderr: 'inherit' })).stdout.trim();
+  copyFileSync(join(repoRoot, 'bench/skaffold/skaffold.yaml'), join(ws.dir, 'skaffold.yaml'));
+  ws.commit('bench: skaffold.yaml');
+  const home = mkdtempSync(join(tmpdir(), 'nx-k8s-bench-skaffold-'));
+  // Skaffold's global config: no update check, no metrics, no survey prompt.
+  const config = join(home, 'config');
+  writeFileSync(config, 'global:\n  update-check: false\n  collect-metrics: false\n  survey:\n    disable-prompt: true\n');
+  // Its PATH holds only the tools it runs: Debian's docker-credential-gcloud (in /usr/bin here)
+  // is called on every build when found, adding seconds to each run that are not Skaffold's.
+  const bins = join(home, 'bin');
+  mkdirSync(bins);
+  for (const tool of ['docker', 'helm', 'kubectl', 'git']) {
+    const real = (await execa('bash', ['-c', 'command -v "$1"', 'which', tool], { env: ws.env })).stdout.trim();
+    symlinkSync(real, join(bins, tool));
+  }
+  const argv = ['run', '--config', config, '--default-repo', registry, '--update-check=false', '--interactive=false', '--status-check=true'];
+  return {
+    bin,
+    argv,
+    env: { ...ws.env, PATH: bins, SKAFFOLD_UPDATE_CHECK: 'false', SKAFFOLD_COLLECT_METRICS: 'false' },
+    remove: () => rmSync(home, { recursive: true, force: true }),
+  };
+}
