@@ -2,8 +2,7 @@
 // the plugin as a user installs it (its packed tarball), the Nx floor (the same task graph with
 // every plugin target an `nx:noop`), and the Skaffold baseline with its registry.
 import execa from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { repoRoot, Workspace } from '../../apps/deploy-e2e/src/support/workspace';
@@ -87,52 +86,7 @@ export async function makeNxFloor(ws: Workspace): Promise<number> {
   return replaced;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-/** Debian's docker-registry on a loopback port (Docker and containerd treat loopback as plain HTTP). */
-export async function startRegistry() {
-  const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-bench-registry-'));
-  const host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
-  const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`http://${host}/v2/`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (i > 100 || child.exitCode !== null) throw new Error(`docker-registry did not answer on ${host}: ${(await child).all}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    host,
-    /** Bytes the registry stores (what pushes have added, layers compressed). */
-    bytes: () => du(join(dir, 'data')),
-    async stop() {
-      child.kill('SIGTERM');
-      await child;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function du(path: string): number {
-  let total = 0;
-  const walk = (p: string) => {
-    const s = statSync(p, { throwIfNoEntry: false });
-    if (!s) return;
-    if (s.isDirectory()) readdirSync(p).forEach((e) => walk(join(p, e)));
-    else if (s.isFile()) total += s.size;
-  };
-  walk(path);
-  return total;
-}
+export { startRegistry } from '../../apps/deploy-e2e/src/support/registry';
 
 /** Skaffold, built here (bench/skaffold/build.sh), with the todo app's skaffold.yaml in the clone. */
 export async function makeSkaffold(ws: Workspace, registry: string) {

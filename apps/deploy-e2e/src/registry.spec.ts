@@ -1,48 +1,26 @@
 // The registry route for clusters that are not local: KEP-1755 discovery through the
 // kube-public/local-registry-hosting ConfigMap, and a real push to Debian's docker-registry.
-import execa from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { ClusterView, clusterUp } from './support/cluster';
-import { waitFor } from './support/http';
+import { startRegistry } from './support/registry';
 import { Workspace } from './support/workspace';
 
 let ws: Workspace;
 let cluster: ClusterView;
-let registry: execa.ExecaChildProcess;
+let registry: Awaited<ReturnType<typeof startRegistry>>;
 let host: string;
 let dir: string;
 let remoteKubeconfig: string;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
 beforeAll(async () => {
   const c = await clusterUp();
   cluster = new ClusterView(c.kubeconfig, c.containerdAddress);
-  dir = mkdtempSync(join(tmpdir(), 'nx-k8s-registry-'));
-  host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
-  registry = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
-  await waitFor(
-    'the registry to answer',
-    async () =>
-      (await fetch(`http://${host}/v2/`)
-        .then((r) => r.ok)
-        .catch(() => false))
-        ? true
-        : undefined,
-    30_000,
-  );
+  dir = mkdtempSync(join(tmpdir(), 'nx-k8s-registry-e2e-'));
+  registry = await startRegistry();
+  host = registry.host;
   // The same cluster under another context name and without the nx-k8s.io/containerd extension:
   // nothing local about it, so only the cluster itself can say where images go.
   remoteKubeconfig = join(dir, 'kubeconfig');
@@ -62,8 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster.kubectl(['delete', 'configmap', 'local-registry-hosting', '-n', 'kube-public', '--ignore-not-found']);
-  registry?.kill('SIGTERM');
-  await registry;
+  await registry?.stop();
   ws?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
