@@ -57,32 +57,44 @@ export async function isLoaded(record: ImageRecord, target: ClusterTarget, run: 
   return (await holdsImage(clusterImageFor(record, target), target, run, boundary)) === true;
 }
 
+/** Whether the runtime holds an image under this name, whatever its ID (the tag is content-addressed: see decide.ts). */
+export type Holds = (image: { repository: string; tag: string; ref: string }) => Promise<boolean | null>;
+
 /**
- * Whether the runtime holds an image under this name, whatever its ID (the tag is content-addressed:
- * see decide.ts). On kind: under that name on every node.
+ * What the runtime holds, read once: a node's whole listing (on kind, every node's) is one
+ * call whatever the number of images asked about; a registry or Docker is asked per image.
  */
+export async function runtimeHolds(target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<Holds> {
+  const among = (held: HeldImage[]) => async (image: { ref: string }) => held.some((i) => i.names.includes(normalizeRef(image.ref)));
+  switch (target.kind) {
+    case 'containerd':
+      return among(await new Containerd(run, target.address).images());
+    case 'minikube':
+      return among(minikubeHeld(await new Minikube(run, target.profile).images()));
+    case 'kind': {
+      const nodes = await kindNodes(run, target.name);
+      return async (image) => nodes.every((n) => n.images.some((i) => i.names.includes(normalizeRef(image.ref))));
+    }
+    case 'registry': {
+      const registry = new Registry(target.host, boundary.http);
+      return (image) =>
+        registry.has(image.repository.startsWith(`${target.host}/`) ? image.repository.slice(target.host.length + 1) : image.repository, image.tag);
+    }
+    case 'docker-desktop': {
+      const docker = new Docker(run);
+      return async (image) => (await docker.inspect(image.ref)) !== null;
+    }
+  }
+}
+
+/** Whether the runtime holds this one image (see Holds). */
 export async function holdsImage(
   image: { repository: string; tag: string; ref: string },
   target: ClusterTarget,
   run: Runner,
   boundary: LoadBoundary = {},
 ): Promise<boolean | null> {
-  const name = normalizeRef(image.ref);
-  switch (target.kind) {
-    case 'containerd':
-      return (await new Containerd(run, target.address).images()).some((i) => i.names.includes(name));
-    case 'minikube':
-      return minikubeHeld(await new Minikube(run, target.profile).images()).some((i) => i.names.includes(name));
-    case 'kind':
-      return (await kindNodes(run, target.name)).every((n) => n.images.some((i) => i.names.includes(name)));
-    case 'registry':
-      return new Registry(target.host, boundary.http).has(
-        image.repository.startsWith(`${target.host}/`) ? image.repository.slice(target.host.length + 1) : image.repository,
-        image.tag,
-      );
-    case 'docker-desktop':
-      return (await new Docker(run).inspect(image.ref)) !== null;
-  }
+  return (await runtimeHolds(target, run, boundary))(image);
 }
 
 export async function loadImage(record: ImageRecord, target: ClusterTarget, run: Runner, boundary: LoadBoundary = {}): Promise<LoadResult> {

@@ -36,17 +36,34 @@ export class ReleaseStuckError extends Error {
   }
 }
 
+/** What the cluster holds of a release: helm's record and, when deployed, its workloads as they are. */
+export interface ReleaseReading {
+  info: ReleaseInfo | null;
+  /** Every workload the deployed manifest names is present and rolled out. */
+  rolledOut: boolean;
+}
+
 /**
- * Whether the cluster already runs the desired state: release deployed with our digest and
- * every workload its manifest names present and rolled out (a Deployment's newest ReplicaSet
- * available, as the rollout wait requires), not merely Available: a deploy killed mid-rollout
- * leaves old pods serving, and a workload deleted by hand must be put back.
+ * Read without knowing the desired state, so the hasher can ask before the run's images are
+ * known: every workload the manifest names present and rolled out (a Deployment's newest
+ * ReplicaSet available, as the rollout wait requires), not merely Available: a deploy killed
+ * mid-rollout leaves old pods serving, and a workload deleted by hand must be put back.
+ * Given the digest, a release deployed with another one is not listed further.
  */
-export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
+export async function readRelease(cluster: Cluster, helm: Helm, release: string, namespace: string, digest?: string): Promise<ReleaseReading> {
   const info = await helm.status(release, namespace);
-  if (!info || info.status !== 'deployed' || info.description !== descriptionFor(digest)) return false;
+  if (!info || info.status !== 'deployed' || (digest && info.description !== descriptionFor(digest))) return { info, rolledOut: false };
   const { workloads, missing, replicaSets } = await listWorkloads(cluster.kubectl, manifestWorkloads(parseManifest(info.manifest), namespace), false);
-  return missing.length === 0 && workloads.every((w) => workloadProgress(w, replicaSets).ready);
+  return { info, rolledOut: missing.length === 0 && workloads.every((w) => workloadProgress(w, replicaSets).ready) };
+}
+
+/** Whether the cluster already runs the desired state: the release deployed with this digest, its workloads rolled out. */
+export function inSyncWith(r: ReleaseReading, digest: string): boolean {
+  return r.info?.status === 'deployed' && r.info.description === descriptionFor(digest) && r.rolledOut;
+}
+
+export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
+  return inSyncWith(await readRelease(cluster, helm, release, namespace, digest), digest);
 }
 
 export type ReleasePlan =

@@ -3,6 +3,7 @@ import { Docker } from '../../adapters/docker';
 import { run } from '../../adapters/run';
 import { pluginDigest } from '../../cache';
 import { combine, hasherEnv, targetOptions } from '../hashing';
+import { prefetch } from '../reads';
 import { DockerBuildExecutorSchema } from './schema';
 
 /**
@@ -12,6 +13,7 @@ import { DockerBuildExecutorSchema } from './schema';
  * plugin's own code (it decides how the image is built).
  */
 export default async function dockerBuildHasher(task: Task, context: HasherContext): Promise<Hash> {
+  prefetch(context);
   const base = await context.hasher.hashTask(task, context.taskGraph, hasherEnv(context));
   const o = targetOptions<DockerBuildExecutorSchema>(task, context);
   const images = Object.values(o.buildArgs ?? {})

@@ -2,15 +2,16 @@ import type { HasherContext, Task } from '@nx/devkit';
 import { workspaceRoot } from '@nx/devkit';
 import { Helm } from '../../adapters/helm';
 import { run } from '../../adapters/run';
-import { clusterIdentity, connect } from '../../cluster';
-import { releaseInSync } from '../../release';
+import { inSyncWith } from '../../release';
 import { imageProjectsOf } from '../context';
 import { clusterAwareHash, hasherEnv, targetOptions } from '../hashing';
+import { prefetch, releaseReads } from '../reads';
 import { normalizeReleaseOptions, releaseDigest } from './normalize';
 import { HelmInstallExecutorSchema } from './schema';
 
 /** In sync when the release is deployed with this exact desired state and its Deployments are available. */
 export default function releaseHasher(task: Task, context: HasherContext) {
+  prefetch(context);
   return clusterAwareHash(task, context, async () => {
     const env = hasherEnv(context);
     const coordinates = { ...task.target, projectRoot: context.projectGraph.nodes[task.target.project].data.root };
@@ -21,10 +22,9 @@ export default function releaseHasher(task: Task, context: HasherContext) {
       env,
       imageProjectsOf(context.projectsConfigurations.projects),
     );
-    const cluster = connect(o, env, run);
-    const helm = new Helm(run, cluster.context.name);
-    const digest = await releaseDigest(o, helm);
-    const [identity, inSync] = await Promise.all([clusterIdentity(cluster), releaseInSync(cluster, helm, o.release, o.namespace, digest)]);
+    // helm's version joins the digest, whatever the context.
+    const [digest, { identity, reading }] = await Promise.all([releaseDigest(o, new Helm(run, '')), releaseReads(task, context)]);
+    const inSync = inSyncWith(reading, digest);
     return { identity, desired: digest, inSync, note: inSync ? 'release up to date' : 'release differs' };
   });
 }

@@ -64,6 +64,11 @@ export function checkedImages(images: Record<string, string>, chartDir: string, 
   return resolveImagePaths(images, chartValues(chartDir, valuesFiles), option, where);
 }
 
+/** Which release a target manages; the hasher reads it early, before the run's images are known. */
+export function releaseCoordinates(o: Pick<HelmInstallExecutorSchema, 'release' | 'namespace'>, project: string): { release: string; namespace: string } {
+  return { release: o.release ?? project, namespace: o.namespace ?? 'default' };
+}
+
 export function normalizeReleaseOptions(
   o: HelmInstallExecutorSchema,
   task: TaskCoordinates,
@@ -98,8 +103,7 @@ export function normalizeReleaseOptions(
     secretsDigest: secretsDigest(secrets.values, env),
     secretValues: secrets.values,
     secretNotes: secrets.notes,
-    release: o.release ?? task.project,
-    namespace: o.namespace ?? 'default',
+    ...releaseCoordinates(o, task.project),
     createNamespace: o.createNamespace ?? true,
     timeoutSeconds: o.timeout ?? 300,
     context: o.context,

@@ -2,9 +2,9 @@ import type { Hash, HasherContext, Task } from '@nx/devkit';
 import { Helm } from '../../adapters/helm';
 import { run } from '../../adapters/run';
 import { pluginDigest } from '../../cache';
-import { currentServerVersion } from '../../cluster';
 import { chooseKubeVersion } from '../../validate/kube-version';
 import { combine, hasherEnv, targetOptions } from '../hashing';
+import { prefetch, serverVersionReads } from '../reads';
 import { ValidateExecutorSchema } from './schema';
 
 /**
@@ -13,14 +13,12 @@ import { ValidateExecutorSchema } from './schema';
  * server, so another cluster's version is another verdict.
  */
 export default async function validateHasher(task: Task, context: HasherContext): Promise<Hash> {
+  prefetch(context);
   const env = hasherEnv(context);
   const base = await context.hasher.hashTask(task, context.taskGraph, env);
   // No helm: validate will say so; the hash only has to differ from one with helm.
   const option = targetOptions<ValidateExecutorSchema>(task, context).kubeVersion;
-  const [helm, server] = await Promise.all([
-    new Helm(run, '').version().catch(() => 'no helm'),
-    option ? Promise.resolve(null) : currentServerVersion(env, run),
-  ]);
+  const [helm, server] = await Promise.all([new Helm(run, '').version().catch(() => 'no helm'), option ? Promise.resolve(null) : serverVersionReads(context)]);
   const kube = chooseKubeVersion(option, server).version ?? "helm's default";
   return {
     value: combine(base.value, pluginDigest(), helm, kube),
