@@ -4,7 +4,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { buildArgs, builderEnv, missingBaseImage, parseInspect, parseProgress } from './docker';
 import { ctrArgv, normalizeRef } from './containerd';
-import { getManifestArgv, parseHistory, parseManifest, parseStatus, Helm, upgradeArgv } from './helm';
+import { getManifestArgv, parseHistory, parseManifest, parseStatus, parseStoredRelease, Helm, upgradeArgv } from './helm';
 import { parseNodes } from './kind';
 import { parseForwardingLine } from './kubectl';
 import { parseImageList } from './minikube';
@@ -60,6 +60,12 @@ describe('docker', () => {
 });
 
 describe('helm', () => {
+  it('reads a release from the Secret helm stores it in as helm status reads it (both captured from one release)', () => {
+    const stored = parseStoredRelease(fixture('helm-release-secret.data'));
+    expect(stored).toEqual(parseStatus(fixture('helm-status.json')));
+    expect(stored).toMatchObject({ name: 'capture', namespace: 'nx-k8s-capture', revision: 1, status: 'deployed', description: 'nx-k8s desired=fixture' });
+    expect(stored.manifest).toContain('kind: Deployment');
+  });
   it('always passes the full set of values, the non-file ones on standard input, and no --wait (own rollout check)', () => {
     const args = {
       release: 'todo-app',

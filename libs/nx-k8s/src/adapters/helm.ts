@@ -2,6 +2,7 @@
 // get manifest, and parsers for `helm status -o json` and `helm get manifest`.
 import { parseAllDocuments } from 'yaml';
 import { Runner, runOk } from './run';
+import { gunzipSync } from 'zlib';
 
 export type ReleaseStatus =
   'deployed' | 'failed' | 'pending-install' | 'pending-upgrade' | 'pending-rollback' | 'superseded' | 'uninstalling' | 'uninstalled' | 'unknown';
@@ -50,6 +51,13 @@ export function parseStatus(stdout: string): ReleaseInfo {
     description: s.info?.description ?? '',
     manifest: typeof s.manifest === 'string' ? s.manifest : '',
   };
+}
+
+/** A release as helm stores it: the Secret's data is base64 of base64 of gzipped JSON, the JSON `helm status -o json` prints. */
+export function parseStoredRelease(secretData: string): ReleaseInfo {
+  const stored = Buffer.from(Buffer.from(secretData, 'base64').toString('utf8'), 'base64');
+  const json = stored[0] === 0x1f && stored[1] === 0x8b ? gunzipSync(stored) : stored;
+  return parseStatus(json.toString('utf8'));
 }
 
 /** `helm history -o json` -> revisions, oldest first. */

@@ -187,6 +187,11 @@ export class Kubectl {
     return JSON.parse(r.stdout) as T;
   }
 
+  /** `kubectl get <resources> -n <namespace>`'s items (kubectl gives each its kind). */
+  async list(namespace: string, resources: string): Promise<Array<Deployment | StatefulSet | DaemonSet | Job | ReplicaSet | Pod>> {
+    return (await this.json<List<Deployment | StatefulSet | DaemonSet | Job | ReplicaSet | Pod>>(['get', resources, '-n', namespace])).items;
+  }
+
   /** The UID of namespace kube-system: it changes when the cluster is deleted and recreated. */
   async clusterId(): Promise<string> {
     const ns = await this.json<{ metadata: { uid: string } }>(['get', 'namespace', 'kube-system']);

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { Runner } from '../adapters/run';
 import { resolveCluster } from '.';
 import { detectCluster, registryHostFromHosting, UnknownClusterKindError } from './detect';
-import { ContainerdExtensionError, KubeconfigFieldError, KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
+import { apiAccess, ContainerdExtensionError, KubeconfigFieldError, KubeconfigInvalidError, KubeContext, readKubeContext, resolveContext } from './kubeconfig';
 
 const ctx = (name: string, providers: string[] = [], containerd?: KubeContext['containerd']): KubeContext => ({
   name,
@@ -171,6 +171,49 @@ describe('readKubeContext', () => {
   });
 });
 
+describe('apiAccess', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-api-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const kubeconfig = (file: string, user: object, cluster: object = {}) => {
+    writeFileSync(
+      join(tmp, file),
+      JSON.stringify({
+        'current-context': 'c',
+        contexts: [{ name: 'c', context: { cluster: 'k', user: 'u' } }],
+        clusters: [{ name: 'k', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA'), ...cluster } }],
+        users: [{ name: 'u', user }],
+      }),
+    );
+    return { KUBECONFIG: join(tmp, file) };
+  };
+
+  it('takes client certificates inline or from files relative to the kubeconfig, and tokens', () => {
+    writeFileSync(join(tmp, 'u.crt'), 'CERT');
+    writeFileSync(join(tmp, 'u.key'), 'KEY');
+    const inline = apiAccess(kubeconfig('a', { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') }), 'c');
+    const files = apiAccess(kubeconfig('b', { 'client-certificate': 'u.crt', 'client-key': 'u.key' }), 'c');
+    for (const a of [inline, files]) {
+      expect(a).toMatchObject({ server: 'https://127.0.0.1:6443', insecure: false });
+      expect([a?.ca?.toString(), a?.cert?.toString(), a?.key?.toString()]).toEqual(['CA', 'CERT', 'KEY']);
+    }
+    expect(apiAccess(kubeconfig('t', { token: 'T' }), 'c')?.token).toBe('T');
+  });
+
+  it('leaves to kubectl what it does differently: exec and auth plugins, basic auth, impersonation, proxies, plain HTTP', () => {
+    expect(apiAccess(kubeconfig('e', { exec: { command: 'aws' } }), 'c')).toBeNull();
+    expect(apiAccess(kubeconfig('p', { 'auth-provider': { name: 'oidc' } }), 'c')).toBeNull();
+    expect(apiAccess(kubeconfig('w', { username: 'a', password: 'b' }), 'c')).toBeNull();
+    expect(apiAccess(kubeconfig('i', { token: 'T', as: 'admin' }), 'c')).toBeNull();
+    expect(apiAccess(kubeconfig('x', { token: 'T' }, { 'proxy-url': 'http://proxy:3128' }), 'c')).toBeNull();
+    expect(apiAccess(kubeconfig('h', { token: 'T' }, { server: 'http://127.0.0.1:8080' }), 'c')).toBeNull();
+    const remote = kubeconfig('r', { token: 'T' }, { server: 'https://10.0.0.1:6443' });
+    expect(apiAccess({ ...remote, HTTPS_PROXY: 'http://proxy:3128' }, 'c')).toBeNull();
+    expect(apiAccess({ ...kubeconfig('l', { token: 'T' }), HTTPS_PROXY: 'http://proxy:3128' }, 'c')).not.toBeNull();
+    expect(apiAccess(kubeconfig('n', { token: 'T' }), 'other')).toBeNull();
+  });
+});
+
 describe('resolveCluster', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'nx-k8s-route-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -187,15 +230,37 @@ describe('resolveCluster', () => {
     return file;
   };
 
-  it('routes images to the socket the kubeconfig names, and to the option when it is set', async () => {
+  const hosting =
+    (yaml: string | null): Runner =>
+    async (_program, args) =>
+      args.includes('local-registry-hosting') && yaml !== null
+        ? { exitCode: 0, stdout: yaml, stderr: '' }
+        : { exitCode: 1, stdout: '', stderr: 'Error from server (NotFound): configmaps "local-registry-hosting" not found' };
+
+  it('routes images to the socket the kubeconfig names, and to the option when it is set (without asking the cluster)', async () => {
     const file = kubeconfig(
       'with.yaml',
       '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: /run/lab/containerd.sock\n',
     );
-    expect((await resolveCluster({}, { KUBECONFIG: file }, noKubectl)).target).toEqual({ kind: 'containerd', address: '/run/lab/containerd.sock' });
+    expect((await resolveCluster({}, { KUBECONFIG: file }, hosting(null))).target).toEqual({ kind: 'containerd', address: '/run/lab/containerd.sock' });
     expect((await resolveCluster({ containerdAddress: '/run/opt.sock' }, { KUBECONFIG: file }, noKubectl)).target).toEqual({
       kind: 'containerd',
       address: '/run/opt.sock',
+    });
+    expect((await resolveCluster({ cluster: 'containerd' }, { KUBECONFIG: file }, noKubectl)).target.kind).toBe('containerd');
+  });
+  it('pushes to the registry a cluster advertises (KEP-1755) rather than by a route the kubeconfig implies; a named route wins', async () => {
+    const file = kubeconfig(
+      'advertised.yaml',
+      '    server: https://127.0.0.1:6443\n    extensions:\n    - name: nx-k8s.io/containerd\n      extension:\n        address: /run/lab/containerd.sock\n',
+    );
+    const advertised = hosting('host: "127.0.0.1:5001"\nhelp: "local-cluster registry"');
+    expect((await resolveCluster({}, { KUBECONFIG: file }, advertised)).target).toEqual({ kind: 'registry', host: '127.0.0.1:5001' });
+    expect((await resolveCluster({ cluster: 'auto' }, { KUBECONFIG: file }, advertised)).target).toEqual({ kind: 'registry', host: '127.0.0.1:5001' });
+    expect((await resolveCluster({ cluster: 'containerd' }, { KUBECONFIG: file }, advertised)).target.kind).toBe('containerd');
+    expect((await resolveCluster({ cluster: 'registry', registry: 'reg.lan:5000' }, { KUBECONFIG: file }, noKubectl)).target).toEqual({
+      kind: 'registry',
+      host: 'reg.lan:5000',
     });
   });
   it("fails with the extension's one line when its address is unusable", async () => {

@@ -32,13 +32,24 @@ export function connect(o: { context?: string }, env: NodeJS.ProcessEnv, run: Ru
   return { context, kubectl: new Kubectl(run, context.name) };
 }
 
-/** The cluster and how images get into it. */
-export async function resolveCluster(o: ClusterOptions, env: NodeJS.ProcessEnv, run: Runner): Promise<ClusterWithRoute> {
+/**
+ * The cluster and how images get into it. A cluster that advertises a local registry (KEP-1755:
+ * kind's documented pattern, `local-cluster registry up`) wants images pushed there, where only
+ * the layers an image adds travel: that wins over a route inferred from the kubeconfig, never
+ * over one the options name. `hosting` reads the ConfigMap (kubectl, or the API in the hashers).
+ */
+export async function resolveCluster(
+  o: ClusterOptions,
+  env: NodeJS.ProcessEnv,
+  run: Runner,
+  hosting?: Pick<Kubectl, 'localRegistryHosting'>,
+): Promise<ClusterWithRoute> {
   const { context, kubectl } = connect(o, env, run);
   let target = detectCluster({ forced: o.cluster, context, containerdAddress: o.containerdAddress, registryHost: o.registry });
-  if (!target) {
-    const hosting = await kubectl.localRegistryHosting();
-    const host = hosting ? registryHostFromHosting(hosting) : null;
+  const inferred = (!o.cluster || o.cluster === 'auto') && !o.containerdAddress && !o.registry;
+  if (!target || (inferred && target.kind !== 'registry' && target.kind !== 'docker-desktop')) {
+    const yaml = await (hosting ?? kubectl).localRegistryHosting();
+    const host = yaml ? registryHostFromHosting(yaml) : null;
     if (host) target = { kind: 'registry', host };
   }
   if (!target) {
@@ -51,12 +62,12 @@ export async function resolveCluster(o: ClusterOptions, env: NodeJS.ProcessEnv, 
 
 const identities = new Map<string, Promise<string>>();
 
-/** Cluster identity, asked once per process: context, server and the kube-system namespace UID. */
-export function clusterIdentity(c: Cluster): Promise<string> {
+/** Cluster identity, asked once per process: context, server and the kube-system namespace UID (from kubectl, or the API in the hashers). */
+export function clusterIdentity(c: Cluster, from: { clusterId(): Promise<string> } = c.kubectl): Promise<string> {
   const key = `${c.context.name}\0${c.context.server}`;
   let p = identities.get(key);
   if (!p) {
-    p = c.kubectl.clusterId().then((uid) => `${c.context.name}|${c.context.server}|${uid}`);
+    p = from.clusterId().then((uid) => `${c.context.name}|${c.context.server}|${uid}`);
     identities.set(key, p);
     p.catch(() => identities.delete(key));
   }

@@ -3,7 +3,7 @@
 // cluster detection runs on every hash and must be cheap.
 import { existsSync, readFileSync } from 'fs';
 import { homedir } from 'os';
-import { delimiter, isAbsolute, join } from 'path';
+import { delimiter, dirname, isAbsolute, join } from 'path';
 import { parse } from 'yaml';
 
 export interface KubeContext {
@@ -140,3 +140,70 @@ export function readKubeContext(env: NodeJS.ProcessEnv, override?: string): Kube
   if (!ctx) throw new NoKubeContextError(paths, override);
   return ctx;
 }
+
+/** How to reach a context's API server without kubectl, when its kubeconfig says so plainly. */
+export interface ApiAccess {
+  server: string;
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  token?: string;
+  insecure: boolean;
+  servername?: string;
+}
+
+interface UserFields {
+  'client-certificate-data'?: string;
+  'client-key-data'?: string;
+  'client-certificate'?: string;
+  'client-key'?: string;
+  token?: string;
+  tokenFile?: string;
+  [other: string]: unknown;
+}
+
+const SUPPORTED_USER_FIELDS = new Set(['client-certificate-data', 'client-key-data', 'client-certificate', 'client-key', 'token', 'tokenFile']);
+
+/**
+ * The context's server and credentials, or null for anything kubectl does that this does not
+ * (exec and auth-provider plugins, basic auth, impersonation, a proxy): the caller runs kubectl then.
+ */
+export function apiAccess(env: NodeJS.ProcessEnv, contextName: string): ApiAccess | null {
+  const files = kubeconfigPaths(env)
+    .filter((p) => existsSync(p))
+    .map((path) => ({ path, doc: readKubeconfig(path) as Kubeconfig & { users?: Array<{ name: string; user?: UserFields }> } }));
+  const find = <T>(pick: (f: (typeof files)[number]) => T | undefined) => {
+    for (const f of files) {
+      const v = pick(f);
+      if (v !== undefined) return { value: v, dir: dirname(f.path) };
+    }
+    return undefined;
+  };
+  const ctx = find((f) => f.doc?.contexts?.find((c) => c.name === contextName)?.context as { cluster?: string; user?: string } | undefined);
+  const cluster = find((f) => f.doc?.clusters?.find((c) => c.name === ctx?.value.cluster)?.cluster as Record<string, unknown> | undefined);
+  const user = find((f) => f.doc?.users?.find((u) => u.name === ctx?.value.user)?.user);
+  if (!ctx || !cluster || typeof cluster.value.server !== 'string' || !cluster.value.server.startsWith('https://')) return null;
+  if (cluster.value['proxy-url'] || (proxied(env) && !isLoopback(cluster.value.server))) return null;
+  const u = user?.value ?? {};
+  if (Object.keys(u).some((k) => !SUPPORTED_USER_FIELDS.has(k))) return null;
+  const file = (path: unknown, dir: string) => (typeof path === 'string' && path ? readFileSync(isAbsolute(path) ? path : join(dir, path)) : undefined);
+  const data = (v: unknown) => (typeof v === 'string' && v ? Buffer.from(v, 'base64') : undefined);
+  const c = cluster.value;
+  return {
+    server: c.server as string,
+    ca: data(c['certificate-authority-data']) ?? file(c['certificate-authority'], cluster.dir),
+    cert: data(u['client-certificate-data']) ?? file(u['client-certificate'], user?.dir ?? ''),
+    key: data(u['client-key-data']) ?? file(u['client-key'], user?.dir ?? ''),
+    token:
+      u.token ??
+      file(u.tokenFile, user?.dir ?? '')
+        ?.toString()
+        .trim(),
+    insecure: c['insecure-skip-tls-verify'] === true,
+    servername: typeof c['tls-server-name'] === 'string' ? c['tls-server-name'] : undefined,
+  };
+}
+
+const proxied = (env: NodeJS.ProcessEnv) => !!(env.HTTPS_PROXY || env.https_proxy);
+// Go's proxy rules (kubectl's) never proxy loopback.
+const isLoopback = (server: string) => /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(server);

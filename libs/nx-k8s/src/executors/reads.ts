@@ -3,13 +3,16 @@
 // helm and ctr calls. Instead the first nx-k8s hasher of a run starts the reads of every nx-k8s
 // task in the graph, each asked once per run (one listing of a node's images for all its apps,
 // one helm status per release), and each hasher awaits its share. A reading is as old as its
-// run: the bound any hash has, since every hash is computed before its task runs.
+// run: the bound any hash has, since every hash is computed before its task runs. Where the
+// kubeconfig allows, they are GETs to the API server in this process (adapters/kube-api.ts): all
+// releases in one, each namespace's workloads in one per kind, no process started.
 import type { HasherContext, Task, TaskGraph } from '@nx/devkit';
 import { Helm } from '../adapters/helm';
 import { run } from '../adapters/run';
-import { clusterIdentity, ClusterWithRoute, connect, currentServerVersion, resolveCluster } from '../cluster';
+import { KubeApi } from '../adapters/kube-api';
+import { apiAccess, Cluster, clusterIdentity, ClusterWithRoute, connect, currentServerVersion, readKubeContext, resolveCluster } from '../cluster';
 import { Holds, runtimeHolds } from '../load';
-import { readRelease, ReleaseReading } from '../release';
+import { readRelease, ReleaseReading, ReleaseSource } from '../release';
 import { EXECUTORS } from './context';
 import { hasherEnv, targetOptions } from './hashing';
 import { releaseCoordinates } from './helm-install/normalize';
@@ -34,6 +37,33 @@ function once<T>(context: HasherContext, key: unknown[], read: () => Promise<T>)
   return p;
 }
 
+/** The API of a context, once per run, or null where only kubectl can reach it. */
+function apiOf(context: HasherContext, env: NodeJS.ProcessEnv, kubeContext: string): Promise<KubeApi | null> {
+  return once(context, ['api', env.KUBECONFIG, kubeContext], async () => {
+    try {
+      const access = apiAccess(env, kubeContext);
+      return access && new KubeApi(access);
+    } catch {
+      return null;
+    }
+  });
+}
+
+/** helm's storage is read from the API only where helm keeps it in Secrets, its default. */
+const helmInSecrets = (env: NodeJS.ProcessEnv) => !env.HELM_DRIVER || /^secrets?$/.test(env.HELM_DRIVER);
+
+function releaseSource(context: HasherContext, env: NodeJS.ProcessEnv, cluster: Cluster, api: KubeApi | null): ReleaseSource {
+  const helm = new Helm(run, cluster.context.name);
+  if (!api) return { helm, workloads: cluster.kubectl };
+  const key = [env.KUBECONFIG, cluster.context.name];
+  return {
+    helm: helmInSecrets(env)
+      ? { status: async (release, namespace) => (await once(context, ['releases', ...key], () => api.helmReleases())).get(`${namespace}/${release}`) ?? null }
+      : helm,
+    workloads: { list: (namespace, resources) => once(context, ['list', ...key, namespace, resources], () => api.list(namespace, resources)) },
+  };
+}
+
 export interface LoadReading {
   cluster: ClusterWithRoute;
   identity: string;
@@ -45,8 +75,9 @@ export function loadReads(task: Task, context: HasherContext): Promise<LoadReadi
   const o = normalizeLoadOptions(targetOptions<MinikubeLoadExecutorSchema>(task, context), task.target.project);
   const env = hasherEnv(context);
   return once(context, ['load', o.cluster, o.context, o.containerdAddress, o.registry, env.KUBECONFIG], async () => {
-    const cluster = await resolveCluster(o, env, run);
-    const [identity, holds] = await Promise.all([clusterIdentity(cluster), runtimeHolds(cluster.target, run)]);
+    const api = await apiOf(context, env, connect(o, env, run).context.name);
+    const cluster = await resolveCluster(o, env, run, api ?? undefined);
+    const [identity, holds] = await Promise.all([clusterIdentity(cluster, api ?? cluster.kubectl), runtimeHolds(cluster.target, run)]);
     return { cluster, identity, holds };
   });
 }
@@ -58,7 +89,11 @@ export function releaseReads(task: Task, context: HasherContext): Promise<{ iden
   const { release, namespace } = releaseCoordinates(o, task.target.project);
   return once(context, ['release', o.context, env.KUBECONFIG, namespace, release], async () => {
     const cluster = connect(o, env, run);
-    const [identity, reading] = await Promise.all([clusterIdentity(cluster), readRelease(cluster, new Helm(run, cluster.context.name), release, namespace)]);
+    const api = await apiOf(context, env, cluster.context.name);
+    const [identity, reading] = await Promise.all([
+      clusterIdentity(cluster, api ?? cluster.kubectl),
+      readRelease(releaseSource(context, env, cluster, api), release, namespace),
+    ]);
     return { identity, reading };
   });
 }
@@ -66,7 +101,17 @@ export function releaseReads(task: Task, context: HasherContext): Promise<{ iden
 /** The current context's API server version (validate renders for it). */
 export function serverVersionReads(context: HasherContext): ReturnType<typeof currentServerVersion> {
   const env = hasherEnv(context);
-  return once(context, ['server-version', env.KUBECONFIG], () => currentServerVersion(env, run));
+  return once(context, ['server-version', env.KUBECONFIG], async () => {
+    let name: string;
+    try {
+      name = readKubeContext(env).name;
+    } catch {
+      return currentServerVersion(env, run);
+    }
+    const api = await apiOf(context, env, name);
+    if (!api) return currentServerVersion(env, run);
+    return { context: name, version: await api.serverVersion().catch(() => null) };
+  });
 }
 
 const started = new WeakSet<TaskGraph>();

@@ -107,7 +107,7 @@ describe('the follower', () => {
         },
       ],
     });
-    const kubectl = { json: async () => listed(), argv: (a: string[]) => a } as never;
+    const kubectl = { list: async () => listed().items, argv: (a: string[]) => a } as never;
     const spawned: Array<{ argv: readonly string[]; child: ReturnType<typeof fakeChild> }> = [];
     const spawn = (argv: readonly string[]) => {
       const child = fakeChild();

@@ -8,7 +8,7 @@ import { mask } from '../secrets';
 import { markDependenciesBuilt, needsDependencyBuild } from './dependencies';
 import { descriptionFor } from './desired';
 import { workloadProgress } from './diagnose';
-import { listWorkloads, RolloutFailedError, waitForRollout } from './rollout';
+import { listWorkloads, RolloutFailedError, waitForRollout, WorkloadLister } from './rollout';
 import { manifestWorkloads } from './workloads';
 
 export * from './desired';
@@ -36,6 +36,12 @@ export class ReleaseStuckError extends Error {
   }
 }
 
+/** Where a release is read from: helm and kubectl, or in the hashers the API (adapters/kube-api.ts). */
+export interface ReleaseSource {
+  helm: Pick<Helm, 'status'>;
+  workloads: WorkloadLister;
+}
+
 /** What the cluster holds of a release: helm's record and, when deployed, its workloads as they are. */
 export interface ReleaseReading {
   info: ReleaseInfo | null;
@@ -50,10 +56,10 @@ export interface ReleaseReading {
  * mid-rollout leaves old pods serving, and a workload deleted by hand must be put back.
  * Given the digest, a release deployed with another one is not listed further.
  */
-export async function readRelease(cluster: Cluster, helm: Helm, release: string, namespace: string, digest?: string): Promise<ReleaseReading> {
-  const info = await helm.status(release, namespace);
+export async function readRelease(from: ReleaseSource, release: string, namespace: string, digest?: string): Promise<ReleaseReading> {
+  const info = await from.helm.status(release, namespace);
   if (!info || info.status !== 'deployed' || (digest && info.description !== descriptionFor(digest))) return { info, rolledOut: false };
-  const { workloads, missing, replicaSets } = await listWorkloads(cluster.kubectl, manifestWorkloads(parseManifest(info.manifest), namespace), false);
+  const { workloads, missing, replicaSets } = await listWorkloads(from.workloads, manifestWorkloads(parseManifest(info.manifest), namespace), false);
   return { info, rolledOut: missing.length === 0 && workloads.every((w) => workloadProgress(w, replicaSets).ready) };
 }
 
@@ -63,7 +69,7 @@ export function inSyncWith(r: ReleaseReading, digest: string): boolean {
 }
 
 export async function releaseInSync(cluster: Cluster, helm: Helm, release: string, namespace: string, digest: string): Promise<boolean> {
-  return inSyncWith(await readRelease(cluster, helm, release, namespace, digest), digest);
+  return inSyncWith(await readRelease({ helm, workloads: cluster.kubectl }, release, namespace, digest), digest);
 }
 
 export type ReleasePlan =

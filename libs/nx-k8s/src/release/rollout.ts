@@ -1,6 +1,6 @@
 // Waits for the release's workloads to roll out, failing fast with a per-resource reason
 // instead of waiting out the progress deadline as `kubectl rollout status` does.
-import { Kubectl, List, Pod, ReplicaSet } from '../adapters/kubectl';
+import { Kubectl, Pod, ReplicaSet } from '../adapters/kubectl';
 import { currentPods, Diagnosis, diagnosePod, render, workloadProgress } from './diagnose';
 import { listQueries, refName, releaseWorkloads, Workload, WorkloadRef } from './workloads';
 
@@ -75,13 +75,13 @@ export async function waitForRollout(kubectl: Kubectl, s: RolloutSpec, log: (l: 
   }
 }
 
-/** The workloads as the cluster has them: one kubectl call per namespace they live in. */
-export async function listWorkloads(kubectl: Kubectl, refs: WorkloadRef[], withPods: boolean) {
-  const lists = await Promise.all(
-    listQueries(refs, withPods).map((q) => kubectl.json<List<Workload | ReplicaSet | Pod>>(['get', q.resources, '-n', q.namespace])),
-  );
-  return releaseWorkloads(
-    lists.flatMap((l) => l.items),
-    refs,
-  );
+/** Lists what `kubectl get <resources> -n <namespace>` lists: Kubectl, or KubeApi in the hashers. */
+export interface WorkloadLister {
+  list(namespace: string, resources: string): Promise<Array<Workload | ReplicaSet | Pod>>;
+}
+
+/** The workloads as the cluster has them: one list per namespace they live in. */
+export async function listWorkloads(lister: WorkloadLister, refs: WorkloadRef[], withPods: boolean) {
+  const lists = await Promise.all(listQueries(refs, withPods).map((q) => lister.list(q.namespace, q.resources)));
+  return releaseWorkloads(lists.flat(), refs);
 }
