@@ -1,12 +1,15 @@
-// The registry route for clusters that are not local: KEP-1755 discovery through the
-// kube-public/local-registry-hosting ConfigMap, and a real push to Debian's docker-registry.
+// The registry route: KEP-1755 discovery through the kube-public/local-registry-hosting
+// ConfigMap and real pushes to Debian's docker-registry, for a cluster that is not local and
+// for the embedded cluster's own registry (`local-cluster registry up`), where a change moves
+// only the layers it adds.
+import execa from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { ClusterView, clusterUp } from './support/cluster';
-import { startRegistry } from './support/registry';
-import { Workspace } from './support/workspace';
+import { du, startRegistry } from './support/registry';
+import { executed, localCluster, Workspace } from './support/workspace';
 
 let ws: Workspace;
 let cluster: ClusterView;
@@ -61,4 +64,40 @@ test('discovers the registry from local-registry-hosting and pushes the image th
   const again = await ws.nx(['run', 'backend:minikube-load', '--skip-nx-cache']);
   expect(again.exitCode).toBe(0);
   expect(again.output).toContain(`already present: ${record.repository}:${record.tag} in registry ${host}`);
+});
+
+test("the embedded cluster's own registry: deploys push to it, a one-line change moves only its new layers, registry down goes back to the import", async () => {
+  const local = new Workspace(cluster.kubeconfig);
+  const registryCmd = (cmd: 'up' | 'down') => execa('bash', [localCluster, 'registry', cmd], { all: true });
+  const stored = () => du('/var/lib/nx-k8s-cluster/registry/data');
+  try {
+    expect((await registryCmd('up')).all).toContain('registry at 127.0.0.1:5001, advertised in kube-public/local-registry-hosting');
+    const first = await local.nx(['run-many', '-t', 'deploy']);
+    if (first.exitCode !== 0) throw new Error(first.output.slice(-3000));
+    const fe = () => JSON.parse(local.read('dist/nx-k8s/frontend/image.json')) as { repository: string; tag: string; size: number };
+    expect(first.output).toContain(`pushed: ${fe().repository}:${fe().tag} in registry 127.0.0.1:5001`);
+    expect((await cluster.deploymentImages())['todo-frontend']).toBe(`127.0.0.1:5001/${fe().repository}:${fe().tag}`);
+
+    const page = 'apps/frontend/app/page.tsx';
+    local.write(page, local.read(page).replace(/<h1>Todos[^<]*<\/h1>/, '<h1>Todos (registry e2e)</h1>'));
+    local.commit('e2e: a one-line change of the frontend');
+    const before = stored();
+    const changed = await local.nx(['run-many', '-t', 'deploy']);
+    if (changed.exitCode !== 0) throw new Error(changed.output.slice(-3000));
+    const moved = stored() - before;
+    console.log(`one-line frontend change: the registry grew by ${(moved / 1e6).toFixed(1)} MB; the image is ${(fe().size / 1e6).toFixed(0)} MB`);
+    expect(executed(changed)).toEqual(expect.arrayContaining(['frontend:minikube-load', 'todo-app:helm-install']));
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(fe().size / 10);
+    expect((await cluster.deploymentImages())['todo-frontend']).toBe(`127.0.0.1:5001/${fe().repository}:${fe().tag}`);
+
+    expect((await registryCmd('down')).all).toContain('no longer advertised');
+    const back = await local.nx(['run-many', '-t', 'deploy']);
+    if (back.exitCode !== 0) throw new Error(back.output.slice(-3000));
+    expect(back.output).toMatch(new RegExp(`(loaded|already present|tagged[^:]*): ${fe().repository}:${fe().tag} in containerd node`));
+    expect((await cluster.deploymentImages())['todo-frontend']).toBe(`${fe().repository}:${fe().tag}`);
+  } finally {
+    await registryCmd('down').catch(() => undefined);
+    local.remove();
+  }
 });

@@ -16,7 +16,8 @@ export const freePort = () =>
     });
   });
 
-function du(path: string): number {
+/** Bytes of the files under path. */
+export function du(path: string): number {
   const s = statSync(path, { throwIfNoEntry: false });
   if (!s) return 0;
   return s.isDirectory() ? readdirSync(path).reduce((n, e) => n + du(join(path, e)), 0) : s.isFile() ? s.size : 0;
