@@ -2,9 +2,9 @@
 // the plugin as a user installs it (its packed tarball), the Nx floor (the same task graph with
 // every plugin target an `nx:noop`), and the Skaffold baseline with its registry.
 import execa from 'execa';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 import { repoRoot, Workspace } from '../../apps/deploy-e2e/src/support/workspace';
 
 const nxEnv = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' };
@@ -63,12 +63,18 @@ interface Target {
  * targets replaced.
  */
 export async function makeNxFloor(ws: Workspace): Promise<number> {
-  const projects = JSON.parse(await nxIn(ws, ['show', 'projects', '--json'])) as string[];
+  // The whole resolved graph from one nx call, however many projects.
+  const file = join(mkdtempSync(join(tmpdir(), 'nx-k8s-floor-')), 'graph.json');
+  await nxIn(ws, ['graph', `--file=${file}`]);
+  const nodes = (JSON.parse(readFileSync(file, 'utf8')) as { graph: { nodes: Record<string, { data: { root: string; targets: Record<string, Target> } }> } })
+    .graph.nodes;
+  rmSync(dirname(file), { recursive: true, force: true });
   let replaced = 0;
-  for (const name of projects) {
-    const p = JSON.parse(await nxIn(ws, ['show', 'project', name, '--json'])) as { root: string; targets: Record<string, Target> };
-    const file = join(p.root, 'project.json');
-    const config = JSON.parse(ws.read(file));
+  for (const [name, { data: p }] of Object.entries(nodes)) {
+    if (!Object.values(p.targets).some((t) => t.executor?.startsWith('nx-k8s:'))) continue;
+    const projectFile = join(p.root, 'project.json');
+    // A project only the plugin inferred (a chart) gets a project.json of its own.
+    const config = existsSync(join(ws.dir, projectFile)) ? JSON.parse(ws.read(projectFile)) : { name, root: p.root };
     config.targets = Object.fromEntries(
       Object.entries(p.targets).map(([k, t]) => {
         if (!t.executor?.startsWith('nx-k8s:')) return [k, t];
@@ -77,7 +83,7 @@ export async function makeNxFloor(ws: Workspace): Promise<number> {
         return [k, { ...rest, executor: 'nx:noop' }];
       }),
     );
-    ws.write(file, JSON.stringify(config, null, 2) + '\n');
+    ws.write(projectFile, JSON.stringify(config, null, 2) + '\n');
   }
   const nxJson = JSON.parse(ws.read('nx.json'));
   nxJson.plugins = (nxJson.plugins ?? []).filter((e: string | { plugin: string }) => (typeof e === 'string' ? e : e.plugin) !== 'nx-k8s');

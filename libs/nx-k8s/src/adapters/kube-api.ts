@@ -3,6 +3,7 @@
 // questions; a GET over one kept-alive TLS connection costs milliseconds. Only reads, and only
 // what kubectl reads the same way: the callers fall back to kubectl and helm where this has no
 // access (cluster/kubeconfig.ts apiAccess), and the executors always use them.
+import { logger } from '@nx/devkit';
 import { Agent, request } from 'https';
 import { ApiAccess } from '../cluster/kubeconfig';
 import { parseStoredRelease, ReleaseInfo } from './helm';
@@ -57,6 +58,8 @@ export class KubeApi {
 
   get<T>(path: string, timeoutMs = API_TIMEOUT_MS): Promise<T> {
     const url = new URL(path, this.access.server.replace(/\/?$/, '/'));
+    // As run() logs each command: what a verbose run asked the cluster.
+    logger.verbose(`nx-k8s: GET ${url.href}`);
     return new Promise<T>((resolve, reject) => {
       const req = request(
         url,

@@ -1,6 +1,7 @@
 // Registry adapter (the Docker Registry HTTP API v2 that `docker push` talks to): the only
 // place that builds a registry's URLs and reads its answers. Its HTTP client is a seam, as the
 // Runner is for programs.
+import { logger } from '@nx/devkit';
 
 /** fetch()'s shape. */
 export type Http = (url: string, init: RequestInit) => Promise<Response>;
@@ -19,6 +20,7 @@ export class Registry {
     const path = `/v2/${repository}/manifests/${tag}`;
     const fix = 'Fix: start the registry, or correct option registry (or the kube-public/local-registry-hosting ConfigMap that names it)';
     let res: Response;
+    logger.verbose(`nx-k8s: HEAD http://${host}${path}`);
     try {
       res = await this.http(`http://${host}${path}`, {
         method: 'HEAD',

@@ -7,6 +7,7 @@
 // kubeconfig allows, they are GETs to the API server in this process (adapters/kube-api.ts): all
 // releases in one, each namespace's workloads in one per kind, no process started.
 import type { HasherContext, Task, TaskGraph } from '@nx/devkit';
+import { Docker } from '../adapters/docker';
 import { Helm } from '../adapters/helm';
 import { run } from '../adapters/run';
 import { KubeApi } from '../adapters/kube-api';
@@ -96,6 +97,11 @@ export function releaseReads(task: Task, context: HasherContext): Promise<{ iden
     ]);
     return { identity, reading };
   });
+}
+
+/** A base image's ID in Docker, or null: apps that share a base ask once. */
+export function baseImageReads(context: HasherContext, ref: string): Promise<string | null> {
+  return once(context, ['docker-image', ref], async () => (await new Docker(run).inspect(ref).catch(() => null))?.id ?? null);
 }
 
 /** The current context's API server version (validate renders for it). */

@@ -1,9 +1,7 @@
 import type { Hash, HasherContext, Task } from '@nx/devkit';
-import { Docker } from '../../adapters/docker';
-import { run } from '../../adapters/run';
 import { pluginDigest } from '../../cache';
 import { combine, hasherEnv, targetOptions } from '../hashing';
-import { prefetch } from '../reads';
+import { baseImageReads, prefetch } from '../reads';
 import { DockerBuildExecutorSchema } from './schema';
 
 /**
@@ -19,8 +17,7 @@ export default async function dockerBuildHasher(task: Task, context: HasherConte
   const images = Object.values(o.buildArgs ?? {})
     .filter((v) => /^[a-z0-9][\w./-]*:[\w.-]+$/.test(v))
     .sort();
-  const docker = new Docker(run);
-  const ids = await Promise.all(images.map(async (i) => `${i}=${(await docker.inspect(i).catch(() => null))?.id ?? 'absent'}`));
+  const ids = await Promise.all(images.map(async (i) => `${i}=${(await baseImageReads(context, i)) ?? 'absent'}`));
   return {
     value: combine(base.value, pluginDigest(), ...ids),
     details: { ...base.details, nodes: { ...(base.details?.nodes ?? {}), 'nx-k8s:base-images': combine(...ids) } },
