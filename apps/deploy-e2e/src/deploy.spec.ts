@@ -87,6 +87,20 @@ test('1: nothing changed: no build, load or upgrade; same pods', async () => {
   expect(await cluster.podUids()).toEqual(uids);
 });
 
+test('1b: the no-op asks the cluster each thing once, over the API, not per task', async () => {
+  const run = await ws.nx(['run-many', '-t', 'deploy'], { NX_VERBOSE_LOGGING: 'true' });
+  record('1b nothing changed (verbose)', run);
+  expect(workOf(run)).toEqual([]);
+  // Every command the plugin runs and every request it makes, as its verbose log names them.
+  const queries = [...run.output.matchAll(/nx-k8s: (\$ \S+.*|(GET|HEAD) \S+)/g)].map((m) => m[1].replace(/--context \S+ /, ''));
+  summary.push(`1b the no-op's cluster queries (${queries.length}): ${queries.map((q) => q.slice(0, 70)).join(' | ')}`);
+  expect(new Set(queries).size).toBe(queries.length);
+  expect(queries.filter((q) => /^\$ \S*kubectl /.test(q))).toEqual([]);
+  expect(queries.filter((q) => /^\$ \S*helm /.test(q))).toEqual([expect.stringMatching(/^\$ \S*helm version/)]);
+  expect(queries.filter((q) => / images list/.test(q))).toHaveLength(1);
+  expect(queries.filter((q) => /^GET .*\/secrets\?/.test(q))).toHaveLength(1);
+});
+
 test('4: a spec file only: no image build', async () => {
   const spec = 'apps/frontend/tests/api-routes.test.ts';
   ws.write(spec, ws.read(spec) + '\n// e2e: a change to a test only\n');

@@ -125,20 +125,19 @@ export class KubeApi {
   }
 
   /**
-   * The newest revision of every Helm release in the cluster, by namespace/name, read from
-   * helm's default storage (Secrets labelled owner=helm) as `helm status` reads it. Superseded
-   * revisions are never the newest, so they are not fetched.
+   * The newest revision of every Helm release in a namespace, by name, read from helm's default
+   * storage (Secrets labelled owner=helm) as `helm status` reads it; per namespace, as a user
+   * allowed only there can read it. Superseded revisions are never the newest: not fetched.
    */
-  async helmReleases(): Promise<Map<string, ReleaseInfo>> {
-    const list = await this.get<{ items: Array<{ metadata: { labels?: Record<string, string> }; data?: { release?: string } }> }>(
-      `/api/v1/secrets?labelSelector=${encodeURIComponent('owner=helm,status!=superseded')}`,
+  async helmReleases(namespace: string): Promise<Map<string, ReleaseInfo>> {
+    const list = await this.get<{ items: Array<{ data?: { release?: string } }> }>(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets?labelSelector=${encodeURIComponent('owner=helm,status!=superseded')}`,
     );
     const newest = new Map<string, ReleaseInfo>();
     for (const s of list.items) {
       if (!s.data?.release) continue;
       const r = parseStoredRelease(s.data.release);
-      const key = `${r.namespace}/${r.name}`;
-      if ((newest.get(key)?.revision ?? -1) < r.revision) newest.set(key, r);
+      if ((newest.get(r.name)?.revision ?? -1) < r.revision) newest.set(r.name, r);
     }
     return newest;
   }

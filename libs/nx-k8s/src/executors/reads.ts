@@ -5,12 +5,12 @@
 // one helm status per release), and each hasher awaits its share. A reading is as old as its
 // run: the bound any hash has, since every hash is computed before its task runs. Where the
 // kubeconfig allows, they are GETs to the API server in this process (adapters/kube-api.ts): all
-// releases in one, each namespace's workloads in one per kind, no process started.
+// releases of a namespace in one, its workloads in one per kind, no process started.
 import type { HasherContext, Task, TaskGraph } from '@nx/devkit';
 import { Docker } from '../adapters/docker';
 import { Helm } from '../adapters/helm';
 import { run } from '../adapters/run';
-import { KubeApi } from '../adapters/kube-api';
+import { KubeApi, KubeApiError } from '../adapters/kube-api';
 import { apiAccess, Cluster, clusterIdentity, ClusterWithRoute, connect, currentServerVersion, readKubeContext, resolveCluster } from '../cluster';
 import { Holds, runtimeHolds } from '../load';
 import { readRelease, ReleaseReading, ReleaseSource } from '../release';
@@ -59,7 +59,17 @@ function releaseSource(context: HasherContext, env: NodeJS.ProcessEnv, cluster: 
   const key = [env.KUBECONFIG, cluster.context.name];
   return {
     helm: helmInSecrets(env)
-      ? { status: async (release, namespace) => (await once(context, ['releases', ...key], () => api.helmReleases())).get(`${namespace}/${release}`) ?? null }
+      ? {
+          status: async (release, namespace) => {
+            try {
+              return (await once(context, ['releases', ...key, namespace], () => api.helmReleases(namespace))).get(release) ?? null;
+            } catch (e) {
+              // Not allowed to list Secrets: helm may still read its own release.
+              if (e instanceof KubeApiError && (e.status === 401 || e.status === 403)) return helm.status(release, namespace);
+              throw e;
+            }
+          },
+        }
       : helm,
     workloads: { list: (namespace, resources) => once(context, ['list', ...key, namespace, resources], () => api.list(namespace, resources)) },
   };
