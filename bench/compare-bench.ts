@@ -4,15 +4,18 @@
 //   - floor:    the same task graph with nx:noop targets (bench/lib/variants.ts): Nx's own cost;
 //   - skaffold: `skaffold run` (built here, bench/skaffold/) pushing to a loopback registry;
 //   - naive:    bench/naive-deploy.sh, what a script does by hand.
-// Scenarios: (1) nothing changed; (2) the frontend's page edited and committed; in (2) the
-// plugin's overhead beyond docker/helm/kubectl/ctr and pods starting, and the bytes each
-// moves to the node. Each deploying variant has its own namespace, so none undoes another.
+// The plugin pushes to the cluster's own registry (`local-cluster registry up`, advertised by
+// KEP-1755), as Skaffold pushes to its own. Scenarios: (1) nothing changed, also with the Nx
+// daemon; (2) the frontend's page edited and committed; in (2) the plugin's overhead beyond
+// docker/helm/kubectl/ctr and pods starting, and the bytes each pushes for the node to pull.
+// Each deploying variant has its own namespace, so none undoes another.
 // Usage: node -r @swc-node/register bench/compare-bench.ts [runs=7]
 import execa from 'execa';
 import { appendFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { clusterUp } from '../apps/deploy-e2e/src/support/cluster';
-import { Workspace } from '../apps/deploy-e2e/src/support/workspace';
+import { du } from '../apps/deploy-e2e/src/support/registry';
+import { localCluster, Workspace } from '../apps/deploy-e2e/src/support/workspace';
 import { median, toolShims } from './lib/timing';
 import { installTarball, makeNxFloor, makeSkaffold, nxIn, startRegistry } from './lib/variants';
 
@@ -23,6 +26,8 @@ const namespaces = { plugin: 'bench-nxk8s', skaffold: 'bench-skaffold', naive: '
 
 async function main() {
   const { kubeconfig } = await clusterUp();
+  await execa('bash', [localCluster, 'registry', 'up'], { stdio: 'inherit' });
+  const clusterRegistry = () => du('/var/lib/nx-k8s-cluster/registry/data');
   const registry = await startRegistry();
   const ws: Record<Variant, Workspace> = {
     plugin: new Workspace(kubeconfig),
@@ -30,12 +35,15 @@ async function main() {
     skaffold: new Workspace(kubeconfig),
     naive: new Workspace(kubeconfig),
   };
+  // The floor plus an inference plugin that infers nothing: Nx's cost of any plugin.
+  const emptyPlugin = new Workspace(kubeconfig);
   const shims = toolShims();
   const helm = (args: string[]) => execa('helm', args, { env: ws.plugin.env, reject: false });
   let removeSkaffold = () => undefined as void;
   try {
     await installTarball(ws.plugin, namespaces.plugin);
     console.log(`floor: ${await makeNxFloor(ws.floor)} plugin targets made nx:noop`);
+    await makeNxFloor(emptyPlugin, { emptyPlugin: true });
     const skaffold = await makeSkaffold(ws.skaffold, registry.host);
     removeSkaffold = skaffold.remove;
     const deploy: Record<Variant, () => Promise<unknown>> = {
@@ -58,6 +66,8 @@ async function main() {
       await deploy[v]();
     }
     await deploy.floor(); // its cache, as the plugin's is after a deploy
+    await nxIn(emptyPlugin, ['run-many', '-t', 'deploy']);
+    const withPlugin: number[] = [];
 
     const order = (i: number) => variants.map((_, k) => variants[(k + i) % variants.length]);
     const noop: Record<Variant, number[]> = { plugin: [], floor: [], skaffold: [], naive: [] };
@@ -68,28 +78,49 @@ async function main() {
         noop[v].push((await shims.timed(deploy[v])).wall);
         if (v === 'plugin' || v === 'skaffold') upgrades[v] += (await revision(namespaces[v])) - before;
       }
+      const t0 = Date.now();
+      await nxIn(emptyPlugin, ['run-many', '-t', 'deploy']);
+      withPlugin.push((Date.now() - t0) / 1000);
+    }
+    // The same no-op with the Nx daemon on (a developer's default): the project graph is kept
+    // between runs, so what is left is Nx's task run and the plugin's hashers.
+    const daemon = { plugin: [] as number[], floor: [] as number[] };
+    const withDaemon = (w: Workspace) => ({ ...w.env, NX_DAEMON: 'true' });
+    try {
+      for (const v of ['plugin', 'floor'] as const) await nxIn(ws[v], ['run-many', '-t', 'deploy'], withDaemon(ws[v]));
+      for (let i = 0; i < runs; i++) {
+        for (const v of i % 2 ? (['floor', 'plugin'] as const) : (['plugin', 'floor'] as const)) {
+          const t0 = Date.now();
+          await nxIn(ws[v], ['run-many', '-t', 'deploy'], withDaemon(ws[v]));
+          daemon[v].push((Date.now() - t0) / 1000);
+        }
+      }
+    } finally {
+      for (const v of ['plugin', 'floor'] as const) await nxIn(ws[v], ['daemon', '--stop'], withDaemon(ws[v])).catch(() => undefined);
     }
 
     const changed: Record<Variant, number[]> = { plugin: [], floor: [], skaffold: [], naive: [] };
     const overhead: number[] = [];
     const podWait: number[] = [];
     const pushed: number[] = [];
+    const pluginPushed: number[] = [];
     const page = 'apps/frontend/app/page.tsx';
     for (let i = 0; i < runs; i++) {
       for (const v of order(i)) {
         ws[v].write(page, ws[v].read(page).replace(/<h1>Todos[^<]*<\/h1>/, `<h1>Todos (bench ${v} ${i})</h1>`));
         ws[v].commit(`bench: frontend change ${i}`);
-        const stored = v === 'skaffold' ? registry.bytes() : 0;
+        const stored = v === 'skaffold' ? registry.bytes() : v === 'plugin' ? clusterRegistry() : 0;
         const t = await shims.timed(deploy[v]);
         changed[v].push(t.wall);
         if (v === 'plugin') {
           overhead.push(t.wall - t.tools);
           podWait.push(t.podWait);
+          pluginPushed.push(clusterRegistry() - stored);
         }
         if (v === 'skaffold') pushed.push(registry.bytes() - stored);
       }
     }
-    // What the plugin's load moves today: the whole image, as `docker save` streams it.
+    // What the default route (docker save | ctr import) would stream: the whole image.
     const image = JSON.parse(ws.plugin.read('dist/nx-k8s/frontend/image.json')) as { repository: string; tag: string };
     const saved = (await execa('bash', ['-c', 'docker save "$1" | wc -c', 'save', `${image.repository}:${image.tag}`])).stdout.trim();
 
@@ -102,11 +133,13 @@ async function main() {
     const report = [
       `runs per measurement: ${runs} (medians, interleaved, order rotated each round)`,
       row('no-op deploy   ', noop),
+      `  the floor with an empty inference plugin (Nx's cost of any plugin): ${f(median(withPlugin))} s (${f(median(withPlugin) / median(noop.floor))}x the floor)`,
+      `  with the Nx daemon: plugin ${f(median(daemon.plugin))} s   floor ${f(median(daemon.floor))} s (plugin/floor ${f(median(daemon.plugin) / median(daemon.floor))}x)`,
       `  helm revisions added by the ${runs} no-op runs: plugin ${upgrades.plugin}, skaffold ${upgrades.skaffold}`,
       row('one app changed', changed),
       `  plugin overhead beyond docker/helm/kubectl/ctr and ${f(median(podWait))} s of pods starting: ${f(median(overhead))} s`,
-      `  moved to the node for the one-line change: plugin ${mb(Number(saved))} (docker save of the whole image into ctr import), skaffold ${mb(median(pushed))} pushed (compressed layers the registry lacked; the node pulls the same)`,
-      `raw: ${JSON.stringify({ noop, changed, overhead, podWait, pushed, saved: Number(saved) })}`,
+      `  pushed for the node to pull after the one-line change (compressed layers the registry lacked): plugin ${mb(median(pluginPushed))}, skaffold ${mb(median(pushed))}; the whole image the default route (docker save | ctr import) streams: ${mb(Number(saved))}`,
+      `raw: ${JSON.stringify({ noop, withPlugin, daemon, changed, overhead, podWait, pushed, pluginPushed, saved: Number(saved) })}`,
     ].join('\n');
     console.log(`\n${report}`);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
@@ -114,9 +147,11 @@ async function main() {
   } finally {
     for (const ns of Object.values(namespaces)) await helm(['uninstall', 'todo-app', '-n', ns, '--wait']);
     Object.values(ws).forEach((w) => w.remove());
+    emptyPlugin.remove();
     shims.remove();
     removeSkaffold();
     await registry.stop();
+    await execa('bash', [localCluster, 'registry', 'down'], { stdio: 'inherit', reject: false });
   }
 }
 

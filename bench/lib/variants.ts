@@ -62,7 +62,7 @@ interface Target {
  * graph and hashes the same files with none of the plugin's work. Returns the number of
  * targets replaced.
  */
-export async function makeNxFloor(ws: Workspace): Promise<number> {
+export async function makeNxFloor(ws: Workspace, opts: { emptyPlugin?: boolean } = {}): Promise<number> {
   // The whole resolved graph from one nx call, however many projects.
   const file = join(mkdtempSync(join(tmpdir(), 'nx-k8s-floor-')), 'graph.json');
   await nxIn(ws, ['graph', `--file=${file}`]);
@@ -87,8 +87,15 @@ export async function makeNxFloor(ws: Workspace): Promise<number> {
   }
   const nxJson = JSON.parse(ws.read('nx.json'));
   nxJson.plugins = (nxJson.plugins ?? []).filter((e: string | { plugin: string }) => (typeof e === 'string' ? e : e.plugin) !== 'nx-k8s');
+  if (opts.emptyPlugin) {
+    // What any inference plugin costs Nx (its own worker process, a createNodes round trip),
+    // with none of nx-k8s's work: it matches one file and infers nothing.
+    ws.write('tools/bench-empty-plugin.js', "exports.createNodes = ['**/bench-empty-plugin.marker', async () => []];\n");
+    ws.write('tools/bench-empty-plugin.marker', '');
+    nxJson.plugins.push('./tools/bench-empty-plugin.js');
+  }
   ws.write('nx.json', JSON.stringify(nxJson, null, 2) + '\n');
-  ws.commit('bench: the Nx floor (the same graph, nx:noop targets, no plugin)');
+  ws.commit(`bench: the Nx floor (the same graph, nx:noop targets, ${opts.emptyPlugin ? 'an empty inference plugin' : 'no plugin'})`);
   return replaced;
 }
 
