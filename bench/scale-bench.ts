@@ -37,7 +37,12 @@ async function workspaceOf(size: number, tarball: string, kubeconfig: string): P
     ws.write(`apps/${name}/server.js`, server(name, 'says hi'));
   }
   ws.commit(`${size} apps`);
-  for (let i = 0; i < size; i++) await nxIn(ws, ['g', 'nx-k8s:app', `app${i}`, `--umbrella=scale${size}`, `--baseImage=${BASE}`, '--skipFormat']);
+  for (let i = 0; i < size; i++) {
+    await nxIn(ws, ['g', 'nx-k8s:app', `app${i}`, `--umbrella=scale${size}`, `--baseImage=${BASE}`, '--skipFormat']);
+    // The generator requests 100m of CPU per app: 50 of them do not fit a 2-core node.
+    const values = `charts/app${i}/values.yaml`;
+    ws.write(values, ws.read(values).replace('cpu: 100m', 'cpu: 10m'));
+  }
   ws.commit(`nx g nx-k8s:app for each of the ${size} apps`);
   return ws;
 }
