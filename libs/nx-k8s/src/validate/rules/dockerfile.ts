@@ -64,6 +64,30 @@ export function expand(text: string, args: ReadonlyMap<string, Arg>): { value: s
   return { value, used, unset };
 }
 
+/** The images a build starts from: every FROM with the build args over the ARG defaults; stages and scratch left out. */
+export function baseImages(text: string, buildArgs: Readonly<Record<string, string>> = {}): string[] {
+  const args = new Map<string, Arg>();
+  const stages = new Set<string>();
+  const out = new Set<string>();
+  let global = true;
+  for (const ins of instructions(text)) {
+    if (ins.keyword === 'ARG' && global) {
+      for (const [name, value] of parseArgs(ins.args)) args.set(name, { value: buildArgs[name] ?? value, line: ins.line });
+      continue;
+    }
+    if (ins.keyword !== 'FROM') continue;
+    global = false;
+    const words = ins.args.split(/\s+/).filter((w) => !w.startsWith('--'));
+    const stage = words.length >= 3 && words[1].toLowerCase() === 'as' ? words[2].toLowerCase() : undefined;
+    const base = expand(words[0] ?? '', args).value;
+    if (stage) stages.add(stage);
+    const lower = base.toLowerCase();
+    if (!base || lower === 'scratch' || (stages.has(lower) && lower !== stage)) continue;
+    out.add(base);
+  }
+  return [...out].sort();
+}
+
 export function dockerfileRules(file: string, text: string | null, listedBy: string): Violation[] {
   if (text === null) {
     return [

@@ -8,7 +8,7 @@ import { formatViolation, mergeViolations, Violation } from '../violation';
 import { chartLockRules, chartYamlRules, lockDigest, satisfies } from './chart';
 import { configMapRules, isBase64, keyProblem, secretRules } from './config';
 import { deploymentRules } from './deployment';
-import { dockerfileRules, expand, instructions } from './dockerfile';
+import { baseImages, dockerfileRules, expand, instructions } from './dockerfile';
 import { parseImageRef } from './image';
 import { podRules } from './pod';
 import { renderErrorRule, schemaRules } from './render';
@@ -267,5 +267,27 @@ describe('helm output', () => {
       'charts/todo-app/Chart.yaml',
     );
     expect([v.file, v.line, v.rule]).toEqual(['charts/frontend/templates/deployment.yaml', 12, 'chart.templates-render']);
+  });
+});
+
+describe('baseImages', () => {
+  const dockerfile = [
+    'ARG BASE_IMAGE=node:20-slim',
+    'ARG TOOLS=debian:bookworm-slim',
+    'FROM ${BASE_IMAGE} AS deps',
+    'FROM deps AS build',
+    'FROM --platform=linux/amd64 ${TOOLS} AS tools',
+    'FROM scratch AS empty',
+    'FROM ${BASE_IMAGE}',
+    '',
+  ].join('\n');
+  it('names every image a build starts from, the ARG defaults where no build arg is given, without stages or scratch', () => {
+    expect(baseImages(dockerfile)).toEqual(['debian:bookworm-slim', 'node:20-slim']);
+  });
+  it('takes a build arg over the default', () => {
+    expect(baseImages(dockerfile, { BASE_IMAGE: 'nx-k8s-base/node:20.20.2-slim-bookworm' })).toEqual([
+      'debian:bookworm-slim',
+      'nx-k8s-base/node:20.20.2-slim-bookworm',
+    ]);
   });
 });
