@@ -46,7 +46,7 @@ cmd_registry() {
       cluster_healthy || die "the cluster is not Ready" "run: local-cluster up, then local-cluster registry up"
       command -v docker-registry >/dev/null || apt_install docker-registry
       mkdir -p "$REGISTRY_DIR/data"
-      printf 'version: 0.1\nlog: { level: warn }\nstorage: { filesystem: { rootdirectory: %s } }\nhttp: { addr: "127.0.0.1:%s" }\n' \
+      printf 'version: 0.1\nlog: { level: warn, accesslog: { disabled: true } }\nstorage: { filesystem: { rootdirectory: %s } }\nhttp: { addr: "127.0.0.1:%s" }\n' \
         "$REGISTRY_DIR/data" "$REGISTRY_PORT" >"$REGISTRY_DIR/config.yml"
       start_registry
       ;;

@@ -26,8 +26,13 @@ export function du(path: string): number {
 export async function startRegistry() {
   const dir = mkdtempSync(join(tmpdir(), 'nx-k8s-registry-'));
   const host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`);
-  const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, all: true });
+  // No access log, warnings only, and its output not piped: a pipe nobody reads fills up after
+  // some hundred requests and the registry stops answering.
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: ${host}\n`,
+  );
+  const child = execa('docker-registry', ['serve', join(dir, 'config.yml')], { reject: false, stdio: 'ignore' });
   await waitFor(
     'the registry to answer',
     async () =>
